@@ -41,9 +41,9 @@ def main():
         f'//! tools/gen_unicode_classes.py with Python {sys.version.split()[0]}, Unicode'
         f' {unicodedata.unidata_version}).\n\n'
         '/// Body of a character class equal to Python\'s `\\w` for `str` patterns.\n'
-        f'pub const WORD: &str = "{as_class(word)}";\n\n'
+        f'pub const WORD: &str = r"{as_class(word)}";\n\n'
         '/// Body of a character class equal to Python\'s `\\d` for `str` patterns.\n'
-        f'pub const DIGIT: &str = "{as_class(digit)}";\n'
+        f'pub const DIGIT: &str = r"{as_class(digit)}";\n'
     )
 
 

@@ -1,0 +1,73 @@
+//! Pure-Rust core of `alf_fast`: ALF name parsing, a parallel walk of ALF data trees, md5
+//! hashing of dataset files and the Arrow form of ONE's cache tables.
+//!
+//! Nothing here knows about Python; the `alf-py` crate is a thin binding over [`index`] and the
+//! parsing functions.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod hash;
+pub mod spec;
+pub mod table;
+mod unicode_classes;
+pub mod walk;
+
+use std::path::{Path, PathBuf};
+
+pub use error::{Error, Result};
+pub use table::{IdScheme, Tables};
+pub use walk::{Issue, IssueKind, Progress, Walk};
+
+/// Options of [`index`].
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Walker and hashing threads; 0 means one per core.
+    pub threads: usize,
+    /// Compute the md5 of every dataset.
+    pub hash_files: bool,
+    /// How ids are made.
+    pub ids: IdScheme,
+}
+
+/// What [`index`] returns: the tables and everything the caller should report.
+#[derive(Debug)]
+pub struct Index {
+    /// The resolved root.
+    pub root: PathBuf,
+    /// Sessions and datasets tables.
+    pub tables: Tables,
+    /// Unreadable, vanished or malformed paths (warnings).
+    pub issues: Vec<Issue>,
+    /// Files inside sessions skipped as not ALF.
+    pub skipped: Vec<Issue>,
+    /// Total size of the indexed datasets in bytes.
+    pub bytes: u64,
+}
+
+/// Walks `root`, optionally hashes every dataset, and builds the cache tables.
+pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result<Index> {
+    let threads = if options.threads == 0 {
+        walk::default_threads()
+    } else {
+        options.threads
+    };
+    let walk = walk::walk(root, threads, progress)?;
+    let hashes = if options.hash_files {
+        let paths: Vec<PathBuf> = walk
+            .datasets
+            .iter()
+            .map(|d| walk.sessions[d.session].path.join(&d.rel_path))
+            .collect();
+        Some(hash::md5_files(&paths, threads, progress)?)
+    } else {
+        None
+    };
+    let tables = table::build(&walk, options.ids, hashes.as_deref(), threads)?;
+    Ok(Index {
+        bytes: walk.datasets.iter().map(|d| d.size).sum(),
+        root: walk.root,
+        tables,
+        issues: walk.issues,
+        skipped: walk.skipped,
+    })
+}

@@ -1,0 +1,126 @@
+//! `index_tree`: the indexer, run on its own thread while the calling thread keeps the GIL
+//! released, wakes a few times a second to report progress and to notice Ctrl-C.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::Duration;
+
+use alf_core::{IdScheme, IndexOptions, Issue, IssueKind, Progress};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::PyRecordBatch;
+
+use crate::error::to_py;
+
+const TICK: Duration = Duration::from_millis(200);
+
+fn kind_name(kind: IssueKind) -> &'static str {
+    match kind {
+        IssueKind::Unreadable => "unreadable",
+        IssueKind::Vanished => "vanished",
+        IssueKind::NotAlf => "not_alf",
+        IssueKind::BadSessionFolder => "bad_session_folder",
+        IssueKind::DuplicateSession => "duplicate_session",
+    }
+}
+
+fn issues(list: Vec<Issue>) -> Vec<(String, &'static str, String)> {
+    list.into_iter()
+        .map(|i| {
+            (
+                i.path.to_string_lossy().into_owned(),
+                kind_name(i.kind),
+                i.message,
+            )
+        })
+        .collect()
+}
+
+/// Indexes `root`. `ids` is `"stable"`, `"strings"` or `"namespace"` (then `namespace` is the
+/// UUID string). `progress(files, dirs, files_hashed, bytes_hashed)` is called about five times
+/// a second while the work runs. Returns a dict with `root`, `sessions` and `datasets` (Arrow
+/// record batches), `issues`, `skipped` (lists of `(path, kind, message)`) and `bytes`.
+#[pyfunction]
+#[pyo3(signature = (root, *, threads = 0, hash_files = false, ids = "stable", namespace = None, progress = None))]
+pub fn index_tree<'py>(
+    py: Python<'py>,
+    root: PathBuf,
+    threads: usize,
+    hash_files: bool,
+    ids: &str,
+    namespace: Option<String>,
+    progress: Option<Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let ids = match (ids, namespace) {
+        ("stable", None) => IdScheme::Stable,
+        ("strings", None) => IdScheme::Strings,
+        ("namespace", Some(ns)) => IdScheme::Namespace(
+            uuid_parse(&ns)
+                .ok_or_else(|| PyValueError::new_err(format!("invalid namespace UUID: {ns:?}")))?,
+        ),
+        (other, _) => {
+            return Err(PyValueError::new_err(format!(
+                "ids must be 'stable', 'strings' or 'namespace' (with a namespace), got {other:?}"
+            )))
+        }
+    };
+    let options = IndexOptions {
+        threads,
+        hash_files,
+        ids,
+    };
+    let counters = Arc::new(Progress::default());
+    let (tx, rx) = mpsc::channel();
+    // `detach` needs a `Sync` closure; a receiver is only `Send`.
+    let rx = std::sync::Mutex::new(rx);
+    let worker_counters = Arc::clone(&counters);
+    let handle = std::thread::spawn(move || {
+        // The receiver only goes away if the caller already returned with an error.
+        let _ = tx.send(alf_core::index(&root, &options, &worker_counters));
+    });
+    let outcome = loop {
+        match py.detach(|| rx.lock().expect("poisoned").recv_timeout(TICK)) {
+            Ok(outcome) => break outcome,
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                    "indexer thread died",
+                ))
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let report = match &progress {
+                    Some(cb) => cb
+                        .call1((
+                            counters.files.load(Ordering::Relaxed),
+                            counters.dirs.load(Ordering::Relaxed),
+                            counters.files_hashed.load(Ordering::Relaxed),
+                            counters.bytes_hashed.load(Ordering::Relaxed),
+                        ))
+                        .map(|_| ()),
+                    None => Ok(()),
+                };
+                if let Err(e) = report.and_then(|()| py.check_signals()) {
+                    counters.cancel.store(true, Ordering::Relaxed);
+                    let _ = py.detach(|| handle.join());
+                    return Err(e);
+                }
+            }
+        }
+    };
+    let _ = py.detach(|| handle.join());
+    let index = outcome.map_err(to_py)?;
+    let out = PyDict::new(py);
+    out.set_item("root", index.root.to_string_lossy().into_owned())?;
+    out.set_item("sessions", PyRecordBatch::new(index.tables.sessions))?;
+    out.set_item("datasets", PyRecordBatch::new(index.tables.datasets))?;
+    out.set_item("issues", issues(index.issues))?;
+    out.set_item("skipped", issues(index.skipped))?;
+    out.set_item("bytes", index.bytes)?;
+    Ok(out)
+}
+
+fn uuid_parse(s: &str) -> Option<alf_core::table::Uuid> {
+    alf_core::table::Uuid::parse_str(s).ok()
+}
