@@ -1,0 +1,135 @@
+"""Writing cache tables in the exact layout ONE-api writes and reads.
+
+ONE writes its tables from pandas, so a reader (ONE, pandas, iblutil) expects pandas metadata
+that names the index columns and marks ``qc`` as an ordered categorical, plus ONE's own
+``one_metadata`` key without which a file is not a table (contract 2.4, 2.11). pandas is not a
+runtime dependency, so that metadata is written here by hand, column for column as pandas 3
+writes it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+QC_CATEGORIES = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
+QC_TYPE = pa.dictionary(pa.int8(), pa.string(), ordered=True)
+
+# (name, arrow type, pandas_type, numpy_type); index columns are written as large_string, as
+# pandas does for an object index.
+_SESSION_COLUMNS = (
+    ('lab', pa.string(), 'unicode', 'object'),
+    ('subject', pa.string(), 'unicode', 'object'),
+    ('date', pa.date32(), 'date', 'object'),
+    ('number', pa.uint16(), 'uint16', 'uint16'),
+    ('task_protocol', pa.string(), 'unicode', 'object'),
+    ('projects', pa.string(), 'unicode', 'object'),
+)
+_DATASET_COLUMNS = (
+    ('rel_path', pa.string(), 'unicode', 'object'),
+    ('file_size', pa.uint64(), 'uint64', 'UInt64'),
+    ('hash', pa.string(), 'unicode', 'object'),
+    ('exists', pa.bool_(), 'bool', 'bool'),
+    ('qc', QC_TYPE, 'categorical', 'int8'),
+)
+_INDEX = {'sessions': ('id',), 'datasets': ('eid', 'id')}
+_COLUMNS = {'sessions': _SESSION_COLUMNS, 'datasets': _DATASET_COLUMNS}
+
+
+def one_metadata(origin: str | os.PathLike) -> dict:
+    """ONE's table metadata: creation time (local, to the minute) and the indexed root."""
+    now = datetime.datetime.now().isoformat(sep=' ', timespec='minutes')
+    return {'date_created': now, 'origin': str(origin)}
+
+
+def qc_not_set(n: int) -> pa.DictionaryArray:
+    """A ``qc`` column of ``n`` rows, all ``NOT_SET``, with ONE's five ordered categories."""
+    indices = pa.array(bytes(n), type=pa.int8()) if n else pa.array([], type=pa.int8())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(QC_CATEGORIES), ordered=True)
+
+
+def _column_meta(name, pandas_type, numpy_type):
+    meta = None
+    if pandas_type == 'categorical':
+        meta = {'num_categories': len(QC_CATEGORIES), 'ordered': True}
+    return {
+        'name': name,
+        'field_name': name,
+        'pandas_type': pandas_type,
+        'numpy_type': numpy_type,
+        'metadata': meta,
+    }
+
+
+def _pandas_metadata(name: str, n_rows: int, indexed: bool) -> dict:
+    index = _INDEX[name]
+    columns = [_column_meta(c, pt, nt) for c, _, pt, nt in _COLUMNS[name]]
+    id_columns = [_column_meta(c, 'object' if indexed else 'unicode', 'str') for c in index]
+    if indexed:
+        index_columns = list(index)
+        columns = columns + id_columns
+    else:
+        # ONE's hash_ids=False tables keep a RangeIndex and the ids as leading columns.
+        index_columns = [{'kind': 'range', 'name': None, 'start': 0, 'stop': n_rows, 'step': 1}]
+        columns = id_columns + columns
+    return {
+        'index_columns': index_columns,
+        'column_indexes': [
+            {
+                'name': None,
+                'field_name': None,
+                'pandas_type': 'unicode',
+                'numpy_type': 'str',
+                'metadata': {'encoding': 'UTF-8'},
+            }
+        ],
+        'columns': columns,
+        'attributes': {},
+        'creator': {'library': 'pyarrow', 'version': pa.__version__},
+        'pandas_version': '3.1.1',
+    }
+
+
+def to_one_layout(name: str, table: pa.Table, metadata: dict, indexed: bool = True) -> pa.Table:
+    """Select, order and type the columns of ``table`` as ONE writes table ``name``.
+
+    ``indexed`` is False for ONE's ``hash_ids=False`` layout (ids as plain leading columns).
+    """
+    index = _INDEX[name]
+    id_type = pa.large_string() if indexed else pa.string()
+    fields = [(c, t) for c, t, _, _ in _COLUMNS[name]]
+    ids = [(c, id_type) for c in index]
+    fields = fields + ids if indexed else ids + fields
+    arrays = [table.column(c).cast(t) for c, t in fields]
+    schema = pa.schema([pa.field(c, t) for c, t in fields]).with_metadata(
+        {
+            'one_metadata': json.dumps(metadata),
+            'pandas': json.dumps(_pandas_metadata(name, table.num_rows, indexed)),
+        }
+    )
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def write_atomic(tables: dict[Path, pa.Table]) -> None:
+    """Write each table to a temporary file beside its destination, then rename them all.
+
+    Nothing is renamed until every file is written, so a failure (disk full, interrupt) leaves
+    the previous tables untouched. The temporary names do not end in ``.pqt``, which ONE would
+    try to load as a table.
+    """
+    staged = []
+    try:
+        for dest, table in tables.items():
+            tmp = dest.with_name(f'.{dest.name}.{os.getpid()}.tmp')
+            staged.append((tmp, dest))
+            pq.write_table(table, tmp)
+        for tmp, dest in staged:
+            os.replace(tmp, dest)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)

@@ -1,0 +1,307 @@
+"""Building ONE's cache tables from an ALF tree (``make_parquet_db``).
+
+The Rust extension walks the tree, parses names, hashes files and computes ids with the GIL
+released; this module checks arguments, turns the Arrow batches into ONE's table layout and
+writes them atomically under a lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from alf_fast import _parquet
+
+__all__ = ['IndexReport', 'Progress', 'index_tree', 'make_parquet_db']
+
+_logger = logging.getLogger(__name__)
+
+#: Issue kinds that deserve a user-visible warning; non-ALF names are only logged.
+_WARN_KINDS = ('unreadable', 'vanished', 'bad_session_folder', 'duplicate_session')
+_LOCK_NAME = '.alf_fast.lock'
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counters passed to a progress callback while an index is built."""
+
+    files: int
+    folders: int
+    files_hashed: int
+    bytes_hashed: int
+    seconds: float
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run found, wrote and could not index."""
+
+    root: Path
+    sessions_path: Path | None
+    datasets_path: Path | None
+    sessions: int
+    datasets: int
+    bytes: int
+    seconds: float
+    issues: list[tuple[str, str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _check_dir(path, what: str) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f'{what} does not exist: {path}')
+    if not path.is_dir():
+        raise NotADirectoryError(f'{what} is not a directory: {path}')
+    return path
+
+
+def _ids_argument(hash_ids: bool, namespace) -> dict:
+    if not hash_ids:
+        if namespace is not None:
+            raise ValueError('namespace needs hash_ids=True')
+        return {'ids': 'strings'}
+    if namespace is None:
+        return {'ids': 'stable'}
+    return {'ids': 'namespace', 'namespace': str(uuid.UUID(str(namespace)))}
+
+
+def _progress_callback(progress) -> Callable | None:
+    if not progress:
+        return None
+    if progress is True:
+        from alf_fast._progress import StderrProgress
+
+        progress = StderrProgress()
+    start = time.perf_counter()
+
+    def report(files, folders, files_hashed, bytes_hashed):
+        progress(Progress(files, folders, files_hashed, bytes_hashed, time.perf_counter() - start))
+
+    return report
+
+
+def index_tree(
+    root_dir,
+    hash_ids: bool = True,
+    hash_files: bool = False,
+    threads: int | None = None,
+    progress=None,
+    namespace=None,
+) -> tuple[pa.Table, pa.Table, dict]:
+    """Walk ``root_dir`` and return the raw sessions and datasets tables and the run's facts.
+
+    The tables carry two columns ONE's do not: ``path`` (session folder) and ``mtime_ns``.
+    """
+    root = _check_dir(root_dir, 'root directory')
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f'threads must be a positive integer, got {threads!r}')
+    from alf_fast._alf_fast import index_tree as _index_tree
+
+    raw = _index_tree(
+        str(root),
+        threads=threads or 0,
+        hash_files=bool(hash_files),
+        progress=_progress_callback(progress),
+        **_ids_argument(hash_ids, namespace),
+    )
+    sessions = pa.table(raw.pop('sessions'))
+    datasets = pa.table(raw.pop('datasets'))
+    return sessions, datasets, raw
+
+
+def _fill_lab(sessions: pa.Table, lab: str) -> pa.Table:
+    labs = sessions.column('lab')
+    conflicts = pc.unique(
+        pc.filter(labs, pc.and_(pc.not_equal(labs, ''), pc.not_equal(labs, lab)))
+    )
+    if len(conflicts):
+        found = ', '.join(repr(x) for x in conflicts.to_pylist()[:5])
+        raise ValueError(f'lab name conflict: lab={lab!r} but the tree has lab folders {found}')
+    filled = pc.if_else(pc.equal(labs, ''), pa.scalar(lab), labs)
+    return sessions.set_column(sessions.schema.get_field_index('lab'), 'lab', filled)
+
+
+def _report_issues(issues, skipped) -> None:
+    for path, kind, message in skipped:
+        _logger.debug('%s: %s', path, message)
+    serious = [i for i in issues if i[1] in _WARN_KINDS]
+    for path, _, message in serious:
+        _logger.warning('%s: %s', path, message)
+    if serious:
+        shown = '; '.join(f'{p}: {m}' for p, _, m in serious[:20])
+        more = f'; and {len(serious) - 20} more (see the log)' if len(serious) > 20 else ''
+        warnings.warn(f'{len(serious)} path(s) could not be indexed: {shown}{more}', stacklevel=3)
+
+
+class _Lock:
+    """An exclusive lock file in the output folder, so two builds never interleave their writes.
+
+    A lock left by a process that no longer runs on this host is taken over; otherwise the
+    build waits up to ``timeout`` seconds and then fails naming the lock file.
+    """
+
+    def __init__(self, folder: Path, timeout: float = 60.0):
+        self.path = folder / _LOCK_NAME
+        self.timeout = timeout
+        self.acquired = False
+
+    def _stale(self) -> bool:
+        try:
+            host, pid = self.path.read_text().split()[:2]
+            if host != socket.gethostname():
+                return False
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except (OSError, ValueError):
+            return False
+        return False
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if self._stale():
+                    self.path.unlink(missing_ok=True)
+                    continue
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f'{self.path}: another alf_fast setup is writing tables in this folder '
+                        f'(remove the file if that process is gone)'
+                    ) from None
+                time.sleep(0.1)
+                continue
+            with os.fdopen(fd, 'w') as f:
+                f.write(f'{socket.gethostname()} {os.getpid()}\n')
+            self.acquired = True
+            return self
+
+    def __exit__(self, *exc):
+        if self.acquired:
+            self.path.unlink(missing_ok=True)
+
+
+def build_cache(
+    root_dir,
+    out_dir=None,
+    hash_ids: bool = True,
+    hash_files: bool = False,
+    lab: str | None = None,
+    threads: int | None = None,
+    progress=None,
+    namespace=None,
+) -> IndexReport:
+    """Index ``root_dir`` and write ``sessions.pqt`` and ``datasets.pqt``; see
+    :func:`make_parquet_db`. Returns the full report used by the command line."""
+    start = time.perf_counter()
+    root = _check_dir(root_dir, 'root directory').resolve()
+    out = _check_dir(out_dir, 'output directory') if out_dir is not None else root
+    if lab is not None and not isinstance(lab, str):
+        raise TypeError(f'lab must be a str, got {type(lab).__name__}')
+
+    with _Lock(out):
+        sessions, datasets, raw = index_tree(
+            root, hash_ids, hash_files, threads, progress, namespace
+        )
+        if lab:
+            sessions = _fill_lab(sessions, lab)
+        _report_issues(raw['issues'], raw['skipped'])
+        if sessions.num_rows == 0 or datasets.num_rows == 0:
+            what = 'sessions' if sessions.num_rows == 0 else 'datasets'
+            warnings.warn(f'No {what} found in {root}', RuntimeWarning, stacklevel=2)
+
+        datasets = datasets.append_column('qc', _parquet.qc_not_set(datasets.num_rows))
+        meta = _parquet.one_metadata(root)
+        fn_ses, fn_dsets = out / 'sessions.pqt', out / 'datasets.pqt'
+        _parquet.write_atomic(
+            {
+                fn_ses: _parquet.to_one_layout('sessions', sessions, meta, indexed=hash_ids),
+                fn_dsets: _parquet.to_one_layout('datasets', datasets, meta, indexed=hash_ids),
+            }
+        )
+    return IndexReport(
+        root=root,
+        sessions_path=fn_ses,
+        datasets_path=fn_dsets,
+        sessions=sessions.num_rows,
+        datasets=datasets.num_rows,
+        bytes=raw['bytes'],
+        seconds=time.perf_counter() - start,
+        issues=raw['issues'],
+        skipped=raw['skipped'],
+    )
+
+
+def make_parquet_db(
+    root_dir,
+    out_dir=None,
+    hash_ids: bool = True,
+    hash_files: bool = False,
+    lab: str | None = None,
+    threads: int | None = None,
+    progress=None,
+    namespace=None,
+) -> tuple[Path, Path]:
+    """Index the ALF datasets under a folder and save ONE's two cache tables.
+
+    A drop-in for ``one.alf.cache.make_parquet_db``: the same arguments, the same files, read
+    unchanged by ``one.api.One``, built by a multithreaded Rust walker.
+
+    Parameters
+    ----------
+    root_dir : str, pathlib.Path
+        The folder to index.
+    out_dir : str, pathlib.Path, optional
+        Where to write the tables (default: ``root_dir``). Must exist.
+    hash_ids : bool
+        If True (default), ids are UUIDs: stable ones derived from the session string id and
+        the dataset's path (the same tree gives the same ids on every run and machine), or,
+        with ``namespace``, ONE's own scheme under that namespace. If False, ids are the
+        session string id and the relative path, as ONE does.
+    hash_files : bool
+        If True, store the md5 of every dataset (computed in parallel). Otherwise the ``hash``
+        column is null, so loads skip the md5 check.
+    lab : str, optional
+        Lab name recorded for sessions that are not under a ``<lab>/Subjects`` folder. A
+        session under a different lab folder is an error.
+    threads : int, optional
+        Threads for walking and hashing (default: one per core).
+    progress : bool or callable, optional
+        True prints a live progress line on stderr; a callable receives :class:`Progress`
+        about five times a second.
+    namespace : str, uuid.UUID, optional
+        Use ONE's id scheme under this UUID namespace (ONE draws a random one per build).
+
+    Returns
+    -------
+    pathlib.Path
+        The sessions table.
+    pathlib.Path
+        The datasets table.
+
+    Raises
+    ------
+    FileNotFoundError, NotADirectoryError
+        ``root_dir`` or ``out_dir`` is missing or not a folder.
+    OSError
+        A file could not be hashed; the existing tables are left untouched.
+    TimeoutError
+        Another build holds the lock on ``out_dir``.
+    """
+    report = build_cache(
+        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace
+    )
+    return report.sessions_path, report.datasets_path
