@@ -1,0 +1,77 @@
+"""Type stubs for the Rust extension (checked against the built module by mypy.stubtest)."""
+
+from collections.abc import Callable
+from os import PathLike
+from typing import Any, Literal, TypedDict
+
+__all__ = [
+    'STABLE_NAMESPACE',
+    '__version__',
+    'build_profile',
+    'index_tree',
+    'is_valid_filename',
+    'rel_path_parts',
+    'session_path_parts',
+]
+
+__version__: str
+build_profile: Literal['debug', 'release']
+STABLE_NAMESPACE: str
+
+class _RecordBatch:
+    """A pyo3-arrow RecordBatch: pass it to ``pyarrow.table`` or ``polars.DataFrame``."""
+
+    def __arrow_c_array__(
+        self, requested_schema: object | None = None
+    ) -> tuple[object, object]: ...
+
+class _IndexResult(TypedDict):
+    root: str
+    sessions: _RecordBatch
+    datasets: _RecordBatch
+    issues: list[tuple[str, str, str]]
+    skipped: list[tuple[str, str, str]]
+    bytes: int
+
+def index_tree(
+    root: str | PathLike[str],
+    *,
+    threads: int = 0,
+    hash_files: bool = False,
+    ids: Literal['stable', 'strings', 'namespace'] = 'stable',
+    namespace: str | None = None,
+    progress: Callable[[int, int, int, int], Any] | None = None,
+) -> _IndexResult:
+    """Walk ``root`` (GIL released) and build the sessions and datasets tables.
+
+    ``progress(files, folders, files_hashed, bytes_hashed)`` is called about five times a
+    second. Raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root, ``OSError``
+    naming the file when hashing fails, ``KeyboardInterrupt`` when interrupted.
+    """
+
+def rel_path_parts(
+    paths: list[str],
+) -> list[
+    tuple[
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+        str | None,
+    ]
+    | None
+]:
+    """(collection, revision, namespace, object, attribute, timescale, extra, extension) per
+    relative path, or None where it is not valid ALF."""
+
+def session_path_parts(
+    paths: list[str], anchored: bool = True
+) -> list[tuple[str | None, str, str, str] | None]:
+    """(lab, subject, date, number) of the session each path ends with (``anchored``) or
+    contains, else None."""
+
+def is_valid_filename(names: list[str]) -> list[bool]:
+    """Whether each name is a valid ALF file name."""
