@@ -66,9 +66,17 @@ def _column_meta(name, pandas_type, numpy_type):
     }
 
 
-def _pandas_metadata(name: str, n_rows: int, indexed: bool) -> dict:
+def _empty_safe(column):
+    # Parquet keeps no dictionary for a column without rows, so an empty categorical `qc` reads
+    # back with zero categories and ONE's `qc <= 'FAIL'` then raises TypeError (contract 2.9).
+    # A string column compares fine and, having no rows, cannot compare wrongly.
+    name = column[0]
+    return (name, pa.string(), 'unicode', 'object') if name == 'qc' else column
+
+
+def _pandas_metadata(name: str, columns, n_rows: int, indexed: bool) -> dict:
     index = _INDEX[name]
-    columns = [_column_meta(c, pt, nt) for c, _, pt, nt in _COLUMNS[name]]
+    columns = [_column_meta(c, pt, nt) for c, _, pt, nt in columns]
     id_columns = [_column_meta(c, 'object' if indexed else 'unicode', 'str') for c in index]
     if indexed:
         index_columns = list(index)
@@ -102,14 +110,17 @@ def to_one_layout(name: str, table: pa.Table, metadata: dict, indexed: bool = Tr
     """
     index = _INDEX[name]
     id_type = pa.large_string() if indexed else pa.string()
-    fields = [(c, t) for c, t, _, _ in _COLUMNS[name]]
+    columns = _COLUMNS[name]
+    if table.num_rows == 0:
+        columns = tuple(map(_empty_safe, columns))
+    fields = [(c, t) for c, t, _, _ in columns]
     ids = [(c, id_type) for c in index]
     fields = fields + ids if indexed else ids + fields
     arrays = [table.column(c).cast(t) for c, t in fields]
     schema = pa.schema([pa.field(c, t) for c, t in fields]).with_metadata(
         {
             'one_metadata': json.dumps(metadata),
-            'pandas': json.dumps(_pandas_metadata(name, table.num_rows, indexed)),
+            'pandas': json.dumps(_pandas_metadata(name, columns, table.num_rows, indexed)),
         }
     )
     return pa.Table.from_arrays(arrays, schema=schema)

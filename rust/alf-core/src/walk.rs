@@ -319,6 +319,16 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
             push(worker, shared, Job { path, session });
         } else if let Some(ctx) = &job.session {
             add_dataset(ctx, path, name, &entry, file_type.is_symlink(), shared, out);
+        } else if file_type.is_symlink() && !name.starts_with('.') {
+            // Like ONE, a linked folder counts when it is itself a session folder (labs link
+            // sessions into a tree), but links are never followed in the search for sessions,
+            // which also keeps the walk safe from link cycles.
+            if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                if let Some(session) = session_for_dir(shared, &path, name.len(), out) {
+                    let session = Some(session);
+                    push(worker, shared, Job { path, session });
+                }
+            }
         }
     }
 }
@@ -428,6 +438,14 @@ fn add_dataset(
     };
     let meta = match meta {
         Ok(m) => m,
+        Err(e) if is_symlink && e.kind() == std::io::ErrorKind::NotFound => {
+            out.issues.push(Issue {
+                path: PathBuf::from(path),
+                kind: IssueKind::Unreadable,
+                message: "broken symbolic link: its target does not exist".into(),
+            });
+            return;
+        }
         Err(e) => {
             out.issues
                 .push(io_issue(Path::new(&path), &e, "cannot stat"));

@@ -1,0 +1,309 @@
+"""Trees ONE-api indexes into tables it cannot load (contract 1.6, 2.9, 10), bad arguments and
+faults during a build. For each broken tree: what ONE-api does (so the test notices if ONE-api
+changes), what we do instead, and that both ONE-api and alf_fast can open what we wrote."""
+
+import os
+import subprocess
+import sys
+import threading
+import warnings
+
+import pandas as pd
+import pytest
+from conftest import one_make_parquet_db
+
+from alf_fast import make_parquet_db
+from alf_fast._corpus import BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
+from alf_fast.cache import _Lock, build_cache
+
+GOOD = 'mylab/Subjects/SWC_001/2023-01-01/001'
+
+
+def build(tmp_path, case):
+    return build_broken_tree(tmp_path / case, case)
+
+
+def ours(root, **kwargs):
+    """Our build with warnings recorded; returns (report, sessions, datasets, warnings)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        report = build_cache(root, **kwargs)
+    ses = pd.read_parquet(report.sessions_path)
+    ds = pd.read_parquet(report.datasets_path)
+    return report, ses, ds, [str(w.message) for w in caught]
+
+
+def one_api_opens(root):
+    """ONE-api opens our tables, lists and searches them without error."""
+    from one.api import One
+
+    one = One(cache_dir=root, mode='local')
+    one.list_datasets()
+    return one.search()
+
+
+@pytest.mark.parametrize('case', BROKEN_CASES)
+def test_one_api_still_fails_where_the_contract_says(tmp_path, case):
+    """Pins ONE-api's behaviour on each broken tree, so the differences below stay justified."""
+    stage, error = BROKEN_EXPECTED[case]
+    root = build(tmp_path, case)
+    if stage == 'index':
+        with pytest.raises(Exception) as info:
+            one_make_parquet_db(root)
+        assert type(info.value).__name__ == error or error in [
+            c.__name__ for c in type(info.value).__mro__
+        ]
+    elif stage == 'tables':
+        one_make_parquet_db(root)
+        from one.api import One
+
+        with pytest.raises(ValueError):
+            One(cache_dir=root, mode='local')
+    else:
+        one_make_parquet_db(root)
+
+
+NON_ALF = {
+    'hidden_file_name': 'alf/.hidden.x.npy',
+    'space_in_name': 'alf/bad name.x.npy',
+    'pyc_name': '__pycache__/m.cpython-311.pyc',
+    'trailing_dot_name': 'alf/x.y.z.',
+    'combining_mark_name': 'alf/tri\u0301als.intervals.npy',
+    'invalid_collection': 'sub dir/obj.attr.npy',
+    'collection_after_revision': 'alf/#v1#/sub/a.b.npy',
+}
+
+
+@pytest.mark.parametrize('case', sorted(NON_ALF))
+def test_non_alf_paths_are_skipped_and_reported(tmp_path, case):
+    root = build(tmp_path, case)
+    report, ses, ds, caught = ours(root)
+    assert len(ses) == 1
+    assert ds['rel_path'].tolist() == ['alf/_ibl_trials.intervals.npy']
+    assert [p for p, _, _ in report.skipped] == [str(root.resolve() / GOOD / NON_ALF[case])]
+    assert caught == []  # skipped names are logged at debug level, not warned
+    assert len(one_api_opens(root)) == 1
+
+
+@pytest.mark.parametrize('case', ['empty_session', 'session_without_datasets'])
+def test_a_session_without_datasets_is_still_a_session(tmp_path, case):
+    root = build(tmp_path, case)
+    _, ses, ds, _ = ours(root)
+    assert sorted(ses['subject']) == ['SWC_001', 'SWC_002']
+    assert len(ds) == 1
+    assert len(one_api_opens(root)) == 2
+
+
+def test_only_empty_sessions_warns_no_datasets_and_tables_load(tmp_path):
+    root = build(tmp_path, 'only_empty_sessions')
+    _, ses, ds, caught = ours(root)
+    assert len(ses) == 2 and len(ds) == 0
+    assert any('No datasets found' in m for m in caught)
+    assert len(one_api_opens(root)) == 2
+
+
+@pytest.mark.parametrize('case', ['no_sessions', 'empty_tree'])
+def test_no_sessions_warns_and_writes_loadable_empty_tables(tmp_path, case):
+    root = build(tmp_path, case)
+    _, ses, ds, caught = ours(root)
+    assert len(ses) == 0 and len(ds) == 0
+    assert any('No sessions found' in m and str(root.resolve()) in m for m in caught)
+    # ONE-api's own empty tables read back with a zero-category qc, which breaks its
+    # list_datasets (contract 2.9); ours use a string qc when there are no rows.
+    assert list(ds.index.names) == ['eid', 'id']
+    assert one_api_opens(root) == []
+    one_make_parquet_db(root)
+    from one.api import One
+
+    with pytest.raises(TypeError):
+        One(cache_dir=root, mode='local').list_datasets()
+
+
+def test_invalid_date_folder_is_reported_and_the_rest_indexed(tmp_path):
+    root = build(tmp_path, 'invalid_date')
+    report, ses, _, caught = ours(root)
+    assert ses['subject'].tolist() == ['SWC_001']
+    bad = str(root.resolve() / 'sub/2020-13-45/001')
+    assert [(p, k) for p, k, _ in report.issues] == [(bad, 'bad_session_folder')]
+    assert len(caught) == 1 and bad in caught[0] and 'not a real date' in caught[0]
+
+
+def test_nested_session_belongs_to_the_outer_session(tmp_path):
+    root = build(tmp_path, 'nested_session')
+    _, ses, ds, _ = ours(root)
+    assert ses['subject'].tolist() == ['SWC_001']
+    assert sorted(ds['rel_path']) == [
+        'alf/_ibl_trials.intervals.npy',
+        'raw/SWC_002/2020-01-02/002/alf/x.y.npy',
+    ]
+    assert len(one_api_opens(root)) == 1
+
+
+def test_hidden_copies_of_the_tree_are_not_searched(tmp_path):
+    root = build(tmp_path, 'duplicate_session_id')
+    report, ses, ds, caught = ours(root)
+    assert len(ses) == 1 and len(ds) == 1
+    assert report.issues == [] and caught == []
+
+
+def test_duplicate_session_ids_keep_the_first_and_warn(tmp_path):
+    root = tmp_path / 'dup'
+    for parent in ('a', 'b'):
+        (root / parent / 'sub/2020-01-01/001/alf').mkdir(parents=True)
+        (root / parent / 'sub/2020-01-01/001/alf/x.y.npy').write_bytes(b'x')
+    report, ses, ds, caught = ours(root)
+    assert len(ses) == 1 and len(ds) == 1
+    second = str(root.resolve() / 'b/sub/2020-01-01/001')
+    assert [(p, k) for p, k, _ in report.issues] == [(second, 'duplicate_session')]
+    assert second in caught[0]
+
+
+def test_broken_symlink_is_reported_by_path(tmp_path):
+    root = build(tmp_path, 'dangling_symlink')
+    report, _, ds, caught = ours(root)
+    assert ds['rel_path'].tolist() == ['alf/_ibl_trials.intervals.npy']
+    link = str(root.resolve() / GOOD / 'alf/dangling.link.npy')
+    assert [p for p, _, _ in report.issues] == [link]
+    assert link in caught[0] and 'broken symbolic link' in caught[0]
+
+
+def test_lab_above_the_root_is_not_recorded(tmp_path):
+    root = build(tmp_path, 'subjects_under_root')
+    _, ses, _, _ = ours(root)
+    row = ses.set_index('subject').loc['sub']
+    assert row['lab'] == ''  # ONE-api records the root folder's name, which is not on disk
+
+
+def test_unpadded_numbers_index_like_one(tmp_path):
+    root = build(tmp_path, 'unpadded_and_padded')
+    one_make_parquet_db(root, out_dir=tmp_path)
+    _, ses, _, _ = ours(root)
+    one_ses = pd.read_parquet(tmp_path / 'sessions.pqt')
+    assert sorted(ses['number']) == sorted(one_ses['number']) == [1, 1, 1]
+
+
+@pytest.mark.parametrize('case', ['root_is_session', 'symlinked_session'])
+def test_sessions_like_one(tmp_path, case):
+    root = build(tmp_path, case)
+    out = tmp_path / 'one'
+    out.mkdir()
+    one_make_parquet_db(root, out_dir=out)
+    _, ses, ds, _ = ours(root)
+    one_ses, one_ds = (pd.read_parquet(out / f'{t}.pqt') for t in ('sessions', 'datasets'))
+    cols = ['lab', 'subject', 'date', 'number']
+    assert sorted(map(tuple, ses[cols].values)) == sorted(map(tuple, one_ses[cols].values))
+    assert sorted(ds['rel_path']) == sorted(one_ds['rel_path'])
+
+
+def test_lab_argument_fills_lab_less_sessions_and_rejects_conflicts(tmp_path, f_root):
+    root = build(tmp_path, 'unpadded_number')
+    with pytest.raises(ValueError, match="lab name conflict.*'mylab'"):
+        make_parquet_db(root, lab='otherlab')
+    make_parquet_db(root, lab='mylab')
+    ses = pd.read_parquet(root / 'sessions.pqt')
+    assert ses['lab'].tolist() == ['mylab', 'mylab']
+
+
+# ------------------------------------------------------------------------------------------
+# Bad arguments and faults
+# ------------------------------------------------------------------------------------------
+
+
+def test_missing_root(tmp_path):
+    missing = tmp_path / 'nope'
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        make_parquet_db(missing)
+
+
+def test_root_is_a_file(tmp_path):
+    f = tmp_path / 'file.txt'
+    f.write_text('x')
+    with pytest.raises(NotADirectoryError, match=str(f)):
+        make_parquet_db(f)
+
+
+def test_missing_out_dir(f_root, tmp_path):
+    with pytest.raises(FileNotFoundError, match='output directory'):
+        make_parquet_db(f_root, out_dir=tmp_path / 'missing')
+
+
+@pytest.mark.parametrize('threads', [0, -1, 1.5, 'x'])
+def test_bad_threads(f_root, threads):
+    with pytest.raises(ValueError, match='threads'):
+        make_parquet_db(f_root, threads=threads)
+
+
+def test_unreadable_file_while_hashing_names_it_and_keeps_old_tables(f_root):
+    make_parquet_db(f_root)
+    before = {p.name: p.read_bytes() for p in f_root.glob('*.pqt')}
+    # /proc/self/mem stats as an empty regular file but any read fails, even for root.
+    bad = f_root / GOOD / 'alf/broken.file.npy'
+    os.symlink('/proc/self/mem', bad)
+    with pytest.raises(OSError, match='broken.file.npy'):
+        make_parquet_db(f_root, hash_files=True)
+    assert {p.name: p.read_bytes() for p in f_root.glob('*.pqt')} == before
+    assert [p.name for p in f_root.iterdir() if p.name.startswith('.')] == []
+
+
+def test_unreadable_folder_is_reported_and_walk_carries_on(f_root):
+    """Run the build without the capability that lets root read anything."""
+    locked = f_root / 'mylab/Subjects/SWC_002/2023-01-02/001/alf'
+    locked.chmod(0)
+    try:
+        code = (
+            'import warnings, json; from alf_fast.cache import build_cache\n'
+            'with warnings.catch_warnings(record=True) as w:\n'
+            '    warnings.simplefilter("always")\n'
+            f'    r = build_cache({str(f_root)!r})\n'
+            'print(json.dumps([r.datasets, r.issues, [str(x.message) for x in w]]))\n'
+        )
+        cmd = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search']
+        out = subprocess.run(
+            [*cmd, sys.executable, '-c', code], capture_output=True, text=True, check=True
+        )
+    finally:
+        locked.chmod(0o755)
+    import json
+
+    n_datasets, issues, caught = json.loads(out.stdout)
+    assert [(p, k) for p, k, _ in issues] == [(str(locked.resolve()), 'unreadable')]
+    assert 'Permission denied' in issues[0][2]
+    assert str(locked.resolve()) in caught[0]
+    assert n_datasets == 19  # fixture F has 21 ALF datasets, two are in the locked folder
+
+
+def test_concurrent_builds_do_not_interleave(f_root):
+    errors = []
+
+    def run():
+        try:
+            make_parquet_db(f_root)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(pd.read_parquet(f_root / 'datasets.pqt')) == 21
+    assert not (f_root / '.alf_fast.lock').exists()
+
+
+def test_lock_held_by_a_live_process_times_out(tmp_path):
+    with _Lock(tmp_path), pytest.raises(TimeoutError, match=r'\.alf_fast\.lock'):
+        with _Lock(tmp_path, timeout=0.2):
+            pass
+
+
+def test_stale_lock_is_taken_over(tmp_path):
+    import socket
+
+    proc = subprocess.run(
+        [sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True
+    )
+    (tmp_path / '.alf_fast.lock').write_text(f'{socket.gethostname()} {proc.stdout.strip()}\n')
+    with _Lock(tmp_path, timeout=0.2):
+        pass
+    assert not (tmp_path / '.alf_fast.lock').exists()
