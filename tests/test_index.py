@@ -8,11 +8,10 @@ import warnings
 
 import pandas as pd
 import pyarrow.parquet as pq
-import pytest
-from conftest import NS, one_make_parquet_db
 
 from alf_fast import make_parquet_db
 from alf_fast._alf_fast import STABLE_NAMESPACE
+from conftest import NS, one_make_parquet_db
 
 SESSION_KEY = ['lab', 'subject', 'date', 'number']
 
