@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -103,42 +104,60 @@ def _pandas_metadata(name: str, columns, n_rows: int, indexed: bool) -> dict:
     }
 
 
-def to_one_layout(name: str, table: pa.Table, metadata: dict, indexed: bool = True) -> pa.Table:
-    """Select, order and type the columns of ``table`` as ONE writes table ``name``.
+def one_schema(name: str, n_rows: int, metadata: dict, indexed: bool = True) -> pa.Schema:
+    """The Arrow schema, with ONE's and pandas' metadata, of table ``name`` as ONE writes it.
 
     ``indexed`` is False for ONE's ``hash_ids=False`` layout (ids as plain leading columns).
     """
     index = _INDEX[name]
     id_type = pa.large_string() if indexed else pa.string()
     columns = _COLUMNS[name]
-    if table.num_rows == 0:
+    if n_rows == 0:
         columns = tuple(map(_empty_safe, columns))
     fields = [(c, t) for c, t, _, _ in columns]
     ids = [(c, id_type) for c in index]
     fields = fields + ids if indexed else ids + fields
-    arrays = [table.column(c).cast(t) for c, t in fields]
-    schema = pa.schema([pa.field(c, t) for c, t in fields]).with_metadata(
+    return pa.schema([pa.field(c, t) for c, t in fields]).with_metadata(
         {
             'one_metadata': json.dumps(metadata),
-            'pandas': json.dumps(_pandas_metadata(name, columns, table.num_rows, indexed)),
+            'pandas': json.dumps(_pandas_metadata(name, columns, n_rows, indexed)),
         }
     )
+
+
+def conform(data: pa.RecordBatch | pa.Table, schema: pa.Schema) -> pa.RecordBatch | pa.Table:
+    """Select, order and cast the columns of ``data`` to ``schema`` (extra columns dropped)."""
+    arrays = [data.column(f.name).cast(f.type) for f in schema]
+    if isinstance(data, pa.RecordBatch):
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def write_atomic(tables: dict[Path, pa.Table]) -> None:
-    """Write each table to a temporary file beside its destination, then rename them all.
+def write_atomic(tables: dict[Path, tuple[pa.Schema, Iterable]]) -> None:
+    """Write each table, given as a schema and an iterable of batches or tables, to a temporary
+    file beside its destination, then rename them all.
 
     Nothing is renamed until every file is written, so a failure (disk full, interrupt) leaves
     the previous tables untouched. The temporary names do not end in ``.pqt``, which ONE would
-    try to load as a table.
+    try to load as a table. Batches are written as they come, so a large table never needs to
+    be in memory whole.
     """
     staged = []
     try:
-        for dest, table in tables.items():
+        for dest, (schema, parts) in tables.items():
             tmp = dest.with_name(f'.{dest.name}.{os.getpid()}.tmp')
             staged.append((tmp, dest))
-            pq.write_table(table, tmp)
+            # UUID ids (the large_string index columns) are unique and gain nothing from
+            # dictionary encoding; every other column repeats a lot.
+            dictionary = [
+                f.name for f in schema if not (f.name == 'id' and f.type == pa.large_string())
+            ]
+            with pq.ParquetWriter(tmp, schema, use_dictionary=dictionary) as writer:
+                for part in parts:
+                    if isinstance(part, pa.RecordBatch):
+                        writer.write_batch(part)
+                    else:
+                        writer.write_table(part)
         for tmp, dest in staged:
             os.replace(tmp, dest)
     finally:

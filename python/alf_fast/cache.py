@@ -98,13 +98,17 @@ def index_tree(
     threads: int | None = None,
     progress=None,
     namespace=None,
-) -> tuple[pa.Table, pa.Table, dict]:
-    """Walk ``root_dir`` and return the raw sessions and datasets tables and the run's facts.
+) -> tuple[pa.Table, pa.RecordBatchReader, dict]:
+    """Walk ``root_dir``; return the raw sessions table, a reader of the datasets table (in
+    batches, readable once) and the run's facts (``n_datasets``, ``bytes``, ``issues``,
+    ``skipped``, ``root``).
 
     The tables carry two columns ONE's do not: ``path`` (session folder) and ``mtime_ns``.
     """
     root = _check_dir(root_dir, 'root directory')
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
+    if threads is not None and (
+        not isinstance(threads, int) or isinstance(threads, bool) or threads < 1
+    ):
         raise ValueError(f'threads must be a positive integer, got {threads!r}')
     from alf_fast._alf_fast import index_tree as _index_tree
 
@@ -116,7 +120,7 @@ def index_tree(
         **_ids_argument(hash_ids, namespace),
     )
     sessions = pa.table(raw.pop('sessions'))
-    datasets = pa.table(raw.pop('datasets'))
+    datasets = pa.RecordBatchReader.from_stream(raw.pop('datasets'))
     return sessions, datasets, raw
 
 
@@ -133,7 +137,7 @@ def _fill_lab(sessions: pa.Table, lab: str) -> pa.Table:
 
 
 def _report_issues(issues, skipped) -> None:
-    for path, kind, message in skipped:
+    for path, _kind, message in skipped:
         _logger.debug('%s: %s', path, message)
     serious = [i for i in issues if i[1] in _WARN_KINDS]
     for path, _, message in serious:
@@ -219,17 +223,25 @@ def build_cache(
         if lab:
             sessions = _fill_lab(sessions, lab)
         _report_issues(raw['issues'], raw['skipped'])
-        if sessions.num_rows == 0 or datasets.num_rows == 0:
+        n_datasets = raw['n_datasets']
+        if sessions.num_rows == 0 or n_datasets == 0:
             what = 'sessions' if sessions.num_rows == 0 else 'datasets'
             warnings.warn(f'No {what} found in {root}', RuntimeWarning, stacklevel=2)
 
-        datasets = datasets.append_column('qc', _parquet.qc_not_set(datasets.num_rows))
         meta = _parquet.one_metadata(root)
+        ses_schema = _parquet.one_schema('sessions', sessions.num_rows, meta, hash_ids)
+        ds_schema = _parquet.one_schema('datasets', n_datasets, meta, hash_ids)
+
+        def dataset_batches():
+            for batch in datasets:
+                batch = batch.append_column('qc', _parquet.qc_not_set(batch.num_rows))
+                yield _parquet.conform(batch, ds_schema)
+
         fn_ses, fn_dsets = out / 'sessions.pqt', out / 'datasets.pqt'
         _parquet.write_atomic(
             {
-                fn_ses: _parquet.to_one_layout('sessions', sessions, meta, indexed=hash_ids),
-                fn_dsets: _parquet.to_one_layout('datasets', datasets, meta, indexed=hash_ids),
+                fn_ses: (ses_schema, [_parquet.conform(sessions, ses_schema)]),
+                fn_dsets: (ds_schema, dataset_batches()),
             }
         )
     return IndexReport(
@@ -237,7 +249,7 @@ def build_cache(
         sessions_path=fn_ses,
         datasets_path=fn_dsets,
         sessions=sessions.num_rows,
-        datasets=datasets.num_rows,
+        datasets=n_datasets,
         bytes=raw['bytes'],
         seconds=time.perf_counter() - start,
         issues=raw['issues'],

@@ -18,9 +18,12 @@ use crate::walk::Progress;
 
 const CHUNK: usize = 1 << 20;
 
-/// md5 of one file as lowercase hex, read in chunks through `buf`; `on_read` is told how many
-/// bytes each read returned (for progress display).
-pub fn md5_file(path: &Path, buf: &mut [u8], mut on_read: impl FnMut(u64)) -> Result<String> {
+/// Digests a thread computed, with their indices in the input.
+type Digests = Vec<(usize, [u8; 16])>;
+
+/// md5 digest of one file, read in chunks through `buf`; `on_read` is told how many bytes each
+/// read returned (for progress display).
+pub fn md5_file(path: &Path, buf: &mut [u8], mut on_read: impl FnMut(u64)) -> Result<[u8; 16]> {
     let mut file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut hasher = Md5::new();
     loop {
@@ -34,7 +37,7 @@ pub fn md5_file(path: &Path, buf: &mut [u8], mut on_read: impl FnMut(u64)) -> Re
             Err(e) => return Err(Error::io(path, e)),
         }
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(hasher.finalize().into())
 }
 
 /// Lowercase hex of a byte slice.
@@ -48,17 +51,22 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Hashes every path with `threads` threads. The first file that cannot be read stops the
-/// pass with an error naming it.
-pub fn md5_files(paths: &[PathBuf], threads: usize, progress: &Progress) -> Result<Vec<String>> {
-    let threads = threads.max(1).min(paths.len().max(1));
+/// Hashes the files `path_of(0..n)` with `threads` threads. Paths are made when needed rather
+/// than passed in, since a million of them would take over 100 MB. The first file that cannot
+/// be read stops the pass with an error naming it.
+pub fn md5_files(
+    n: usize,
+    path_of: impl Fn(usize) -> PathBuf + Sync,
+    threads: usize,
+    progress: &Progress,
+) -> Result<Vec<[u8; 16]>> {
+    let threads = threads.max(1).min(n.max(1));
     let cursor = AtomicUsize::new(0);
     let failure: Mutex<Option<Error>> = Mutex::new(None);
-    let results: Vec<Mutex<Vec<(usize, String)>>> =
-        (0..threads).map(|_| Mutex::new(Vec::new())).collect();
+    let results: Vec<Mutex<Digests>> = (0..threads).map(|_| Mutex::new(Vec::new())).collect();
     std::thread::scope(|scope| {
         for slot in &results {
-            let (cursor, failure) = (&cursor, &failure);
+            let (cursor, failure, path_of) = (&cursor, &failure, &path_of);
             scope.spawn(move || {
                 let mut buf = vec![0u8; CHUNK];
                 let mut mine = Vec::new();
@@ -67,11 +75,13 @@ pub fn md5_files(paths: &[PathBuf], threads: usize, progress: &Progress) -> Resu
                         break;
                     }
                     let i = cursor.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let on_read = |n| {
-                        progress.bytes_hashed.fetch_add(n, Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    let on_read = |bytes| {
+                        progress.bytes_hashed.fetch_add(bytes, Ordering::Relaxed);
                     };
-                    match md5_file(path, &mut buf, on_read) {
+                    match md5_file(&path_of(i), &mut buf, on_read) {
                         Ok(digest) => {
                             progress.files_hashed.fetch_add(1, Ordering::Relaxed);
                             mine.push((i, digest));
@@ -94,7 +104,7 @@ pub fn md5_files(paths: &[PathBuf], threads: usize, progress: &Progress) -> Resu
     if progress.cancel.load(Ordering::Relaxed) {
         return Err(Error::Cancelled);
     }
-    let mut out = vec![String::new(); paths.len()];
+    let mut out = vec![[0u8; 16]; n];
     for slot in results {
         for (i, digest) in slot.into_inner().expect("poisoned") {
             out[i] = digest;
@@ -115,10 +125,11 @@ mod tests {
         let c = dir.join("c.d.txt");
         std::fs::write(&a, b"hello").unwrap();
         std::fs::write(&c, b"").unwrap();
-        let got = md5_files(&[a, c], 2, &Progress::default()).unwrap();
-        assert_eq!(got[0], "5d41402abc4b2a76b9719d911017c592");
-        assert_eq!(got[1], "d41d8cd98f00b204e9800998ecf8427e");
-        let missing = md5_files(&[dir.join("nope.x.y")], 1, &Progress::default());
+        let paths = [a, c];
+        let got = md5_files(2, |i| paths[i].clone(), 2, &Progress::default()).unwrap();
+        assert_eq!(hex(&got[0]), "5d41402abc4b2a76b9719d911017c592");
+        assert_eq!(hex(&got[1]), "d41d8cd98f00b204e9800998ecf8427e");
+        let missing = md5_files(1, |_| dir.join("nope.x.y"), 1, &Progress::default());
         assert!(missing.unwrap_err().to_string().contains("nope.x.y"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

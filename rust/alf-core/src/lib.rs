@@ -15,7 +15,7 @@ pub mod walk;
 use std::path::{Path, PathBuf};
 
 pub use error::{Error, Result};
-pub use table::{IdScheme, Tables};
+pub use table::{DatasetStream, IdScheme, Tables};
 pub use walk::{Issue, IssueKind, Progress, Walk};
 
 /// Options of [`index`].
@@ -53,21 +53,49 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     };
     let walk = walk::walk(root, threads, progress)?;
     let hashes = if options.hash_files {
-        let paths: Vec<PathBuf> = walk
-            .datasets
-            .iter()
-            .map(|d| walk.sessions[d.session].path.join(&d.rel_path))
-            .collect();
-        Some(hash::md5_files(&paths, threads, progress)?)
+        let path_of = |i: usize| {
+            let d = &walk.datasets[i];
+            walk.sessions[d.session as usize].path.join(&*d.rel_path)
+        };
+        Some(hash::md5_files(
+            walk.datasets.len(),
+            path_of,
+            threads,
+            progress,
+        )?)
     } else {
         None
     };
-    let tables = table::build(&walk, options.ids, hashes.as_deref(), threads)?;
+    let mut walk = walk;
+    let bytes = walk.datasets.iter().map(|d| d.size).sum();
+    let root = std::mem::take(&mut walk.root);
+    let issues = std::mem::take(&mut walk.issues);
+    let skipped = std::mem::take(&mut walk.skipped);
+    let tables = table::build(walk, options.ids, hashes, threads)?;
+    release_free_memory();
     Ok(Index {
-        bytes: walk.datasets.iter().map(|d| d.size).sum(),
-        root: walk.root,
+        root,
         tables,
-        issues: walk.issues,
-        skipped: walk.skipped,
+        issues,
+        skipped,
+        bytes,
     })
+}
+
+/// Returns memory freed by the walk (per-thread collectors, sort keys) to the operating system.
+///
+/// glibc keeps freed small blocks in its per-thread arenas, so without this the process keeps
+/// the walk's high-water mark while the caller writes the tables with its own allocator
+/// (pyarrow's), and the peak is the sum of both.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only walks glibc's own arenas and has no preconditions.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }

@@ -1,23 +1,36 @@
-//! Turns a [`Walk`] into the sessions and datasets tables, as Arrow record batches.
+//! Turns a [`Walk`] into the sessions and datasets tables, in Arrow form.
 //!
 //! Columns and their order follow ONE's `make_parquet_db` (contract 2.2-2.3) with the index
-//! columns first. Two columns ONE does not have are added for the caller, which drops them before
-//! writing ONE's files: `path` (the absolute session folder) and `mtime_ns` (for incremental
-//! re-indexing). `qc` is left to the caller, which knows how to mark a dictionary as ordered.
+//! columns first, typed `large_string` as pandas writes index columns, so that writing ONE's
+//! layout needs no copy. Two columns ONE does not have are added for the caller, which drops
+//! them before writing ONE's files: `path` (the absolute session folder) and `mtime_ns` (for
+//! incremental re-indexing). `qc` is left to the caller, which knows how to mark a dictionary
+//! as ordered.
+//!
+//! The sessions table is one record batch. The datasets table is a [`DatasetStream`] that
+//! materialises rows a batch at a time from the walk's compact form: with a million files the
+//! string columns alone take 150 MB, and the caller only needs one batch at a time to write
+//! parquet row groups.
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
-use arrow_array::builder::{StringBuilder, UInt16Builder, UInt64Builder};
-use arrow_array::{ArrayRef, BooleanArray, Date32Array, Int64Array, RecordBatch};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_array::builder::{LargeStringBuilder, StringBuilder, UInt16Builder, UInt64Builder};
+use arrow_array::{
+    ArrayRef, BooleanArray, Date32Array, Int64Array, RecordBatch, RecordBatchReader, StringArray,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 pub use uuid::Uuid;
 
 use crate::error::Result;
-use crate::walk::{cmp_path, Walk};
+use crate::hash::hex;
+use crate::walk::{cmp_path, index_u32, Dataset, Walk};
 
 /// The namespace of alf_fast's stable ids: `uuid5(NAMESPACE_DNS, "ids.alf-fast")`.
 pub const STABLE_NAMESPACE: Uuid = Uuid::from_u128(0xe321_158c_193e_5555_a17d_b090_dbf9_a91d);
+
+/// Rows per datasets batch: large enough for efficient parquet row groups, small enough that a
+/// batch is a few megabytes.
+pub const BATCH_ROWS: usize = 1 << 16;
 
 /// How session and dataset ids are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,35 +46,157 @@ pub enum IdScheme {
     Strings,
 }
 
-/// The two tables, ready for the Arrow C interface.
+/// The two tables.
 #[derive(Debug)]
 pub struct Tables {
     /// `id, lab, subject, date, number, task_protocol, projects, path`.
     pub sessions: RecordBatch,
-    /// `eid, id, rel_path, file_size, hash, exists, mtime_ns`.
-    pub datasets: RecordBatch,
+    /// `eid, id, rel_path, file_size, hash, exists, mtime_ns`, in batches.
+    pub datasets: DatasetStream,
 }
 
-/// Builds both tables. `hashes`, when given, holds one md5 per dataset in walk order; otherwise
-/// the `hash` column is null (not ONE's empty string, which makes every later load re-hash).
-/// UUID ids are computed on `threads` threads; rows are sorted by id as ONE sorts them, or kept
-/// in discovery order for [`IdScheme::Strings`].
+/// The datasets table, produced one record batch at a time in ONE's row order.
+#[derive(Debug)]
+pub struct DatasetStream {
+    schema: SchemaRef,
+    datasets: Vec<Dataset>,
+    /// Session id string of each session (index = `Dataset::session`).
+    eids: Vec<String>,
+    /// Dataset UUID of each dataset, in walk order; `None` for string ids.
+    ids: Option<Vec<Uuid>>,
+    /// md5 of each dataset, in walk order.
+    hashes: Option<Vec<[u8; 16]>>,
+    /// Walk indices in output order.
+    order: Vec<u32>,
+    pos: usize,
+}
+
+impl DatasetStream {
+    /// Total number of rows.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True if the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The schema of every batch.
+    pub fn dataset_schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![
+            Field::new("eid", DataType::LargeUtf8, false),
+            Field::new("id", DataType::LargeUtf8, false),
+            Field::new("rel_path", DataType::Utf8, false),
+            Field::new("file_size", DataType::UInt64, true),
+            Field::new("hash", DataType::Utf8, true),
+            Field::new("exists", DataType::Boolean, false),
+            Field::new("mtime_ns", DataType::Int64, false),
+        ]))
+    }
+
+    fn batch(&self, rows: &[u32]) -> std::result::Result<RecordBatch, ArrowError> {
+        let n = rows.len();
+        let rel_bytes: usize = rows
+            .iter()
+            .map(|&i| self.datasets[i as usize].rel_path.len())
+            .sum();
+        let mut eid = LargeStringBuilder::with_capacity(n, n * 36);
+        let mut did = LargeStringBuilder::with_capacity(
+            n,
+            if self.ids.is_some() {
+                n * 36
+            } else {
+                rel_bytes
+            },
+        );
+        let mut rel = StringBuilder::with_capacity(n, rel_bytes);
+        let mut size = UInt64Builder::with_capacity(n);
+        let hash_bytes = if self.hashes.is_some() { n * 32 } else { 0 };
+        let mut hash = StringBuilder::with_capacity(n, hash_bytes);
+        let mut mtime = Vec::with_capacity(n);
+        let mut buf = Uuid::encode_buffer();
+        for &i in rows {
+            let i = i as usize;
+            let d = &self.datasets[i];
+            eid.append_value(&self.eids[d.session as usize]);
+            match &self.ids {
+                Some(ids) => did.append_value(ids[i].hyphenated().encode_lower(&mut buf)),
+                None => did.append_value(&d.rel_path),
+            }
+            rel.append_value(&d.rel_path);
+            size.append_value(d.size);
+            match &self.hashes {
+                Some(h) => hash.append_value(hex(&h[i])),
+                None => hash.append_null(),
+            }
+            mtime.push(d.mtime_ns);
+        }
+        RecordBatch::try_new(
+            Arc::clone(&self.schema),
+            vec![
+                Arc::new(eid.finish()),
+                Arc::new(did.finish()),
+                Arc::new(rel.finish()),
+                Arc::new(size.finish()),
+                Arc::new(hash.finish()),
+                Arc::new(BooleanArray::from(vec![true; n])),
+                Arc::new(Int64Array::from(mtime)),
+            ],
+        )
+    }
+
+    /// All remaining rows as batches (convenient for tests and small tables).
+    pub fn collect_batches(self) -> std::result::Result<Vec<RecordBatch>, ArrowError> {
+        self.collect()
+    }
+}
+
+impl Iterator for DatasetStream {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.order.len() {
+            return None;
+        }
+        let end = (self.pos + BATCH_ROWS).min(self.order.len());
+        let batch = self.batch(&self.order[self.pos..end]);
+        self.pos = end;
+        Some(batch)
+    }
+}
+
+impl RecordBatchReader for DatasetStream {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+}
+
+/// Builds both tables from a walk (consumed: its datasets move into the stream). `hashes`,
+/// when given, holds one md5 per dataset in walk order; otherwise the `hash` column is null
+/// (not ONE's empty string, which makes every later load re-hash). UUIDs are computed on
+/// `threads` threads; rows are sorted by id as ONE sorts them, or kept in ONE's discovery order
+/// for [`IdScheme::Strings`].
 pub fn build(
-    walk: &Walk,
+    walk: Walk,
     scheme: IdScheme,
-    hashes: Option<&[String]>,
+    hashes: Option<Vec<[u8; 16]>>,
     threads: usize,
 ) -> Result<Tables> {
     let n_ses = walk.sessions.len();
-    let n_ds = walk.datasets.len();
-
-    let (ses_order, ds_order, ses_ids, ds_ids) = match scheme {
-        IdScheme::Strings => (
-            (0..n_ses).collect::<Vec<_>>(),
-            (0..n_ds).collect::<Vec<_>>(),
-            None,
-            None,
-        ),
+    let (ses_ids, ds_ids, ds_order) = match scheme {
+        IdScheme::Strings => {
+            // ONE keeps discovery order here: sessions by path, then each session's files as
+            // `sorted(rglob(...))` orders them.
+            let mut order: Vec<u32> = (0..index_u32(walk.datasets.len())).collect();
+            order.sort_unstable_by(|&a, &b| {
+                let (da, db) = (&walk.datasets[a as usize], &walk.datasets[b as usize]);
+                da.session
+                    .cmp(&db.session)
+                    .then_with(|| cmp_path(da.rel_path.as_bytes(), db.rel_path.as_bytes()))
+            });
+            (None, None, order)
+        }
         IdScheme::Stable | IdScheme::Namespace(_) => {
             let ns = match scheme {
                 IdScheme::Namespace(ns) => ns,
@@ -75,7 +210,7 @@ pub fn build(
             let ds_ids = parallel_map(&walk.datasets, threads, |d| match scheme {
                 IdScheme::Namespace(_) => Uuid::new_v3(&ns, d.rel_path.as_bytes()),
                 _ => {
-                    let sid = &walk.sessions[d.session].string_id;
+                    let sid = &walk.sessions[d.session as usize].string_id;
                     let mut name = Vec::with_capacity(sid.len() + 1 + d.rel_path.len());
                     name.extend_from_slice(sid.as_bytes());
                     name.push(b'/');
@@ -83,52 +218,81 @@ pub fn build(
                     Uuid::new_v3(&ns, &name)
                 }
             });
-            let mut ses_order: Vec<usize> = (0..n_ses).collect();
-            ses_order.sort_unstable_by_key(|&i| ses_ids[i]);
-            let mut ds_order: Vec<usize> = (0..n_ds).collect();
-            ds_order.sort_unstable_by(|&a, &b| {
-                let (da, db) = (&walk.datasets[a], &walk.datasets[b]);
-                ses_ids[da.session]
-                    .cmp(&ses_ids[db.session])
-                    .then_with(|| ds_ids[a].cmp(&ds_ids[b]))
-                    // Equal ids only arise from equal relative paths under ONE's scheme in one
-                    // session, which cannot happen; the tie-break keeps the sort total anyway.
-                    .then_with(|| cmp_path(da.rel_path.as_bytes(), db.rel_path.as_bytes()))
-                    .then(Ordering::Equal)
-            });
-            (ses_order, ds_order, Some(ses_ids), Some(ds_ids))
+            // ONE sorts by (eid, id). A counting sort by session rank in eid order, then a sort
+            // of each session's few datasets by id, needs no key array (32 MB per million rows)
+            // and is faster than one comparison sort over everything.
+            let mut by_id: Vec<usize> = (0..n_ses).collect();
+            by_id.sort_unstable_by_key(|&i| ses_ids[i]);
+            let mut count = vec![0usize; n_ses];
+            for d in &walk.datasets {
+                count[d.session as usize] += 1;
+            }
+            // next[s]: where session s's next dataset goes in `order`.
+            let mut next = vec![0usize; n_ses];
+            let mut bounds = Vec::with_capacity(n_ses);
+            let mut acc = 0;
+            for &i in &by_id {
+                next[i] = acc;
+                bounds.push((acc, acc + count[i]));
+                acc += count[i];
+            }
+            let mut order = vec![0u32; walk.datasets.len()];
+            for (i, d) in walk.datasets.iter().enumerate() {
+                let slot = &mut next[d.session as usize];
+                order[*slot] = index_u32(i);
+                *slot += 1;
+            }
+            for (lo, hi) in bounds {
+                order[lo..hi].sort_unstable_by_key(|&i| ds_ids[i as usize]);
+            }
+            (Some(ses_ids), Some(ds_ids), order)
         }
     };
 
-    let mut buf = Uuid::encode_buffer();
-    let mut uuid_str = |u: &Uuid| -> String { u.hyphenated().encode_lower(&mut buf).to_owned() };
+    let mut ses_order: Vec<usize> = (0..n_ses).collect();
+    if let Some(ids) = &ses_ids {
+        ses_order.sort_unstable_by_key(|&i| ids[i]);
+    }
+    let eids: Vec<String> = match &ses_ids {
+        Some(ids) => ids.iter().map(|u| u.hyphenated().to_string()).collect(),
+        None => walk.sessions.iter().map(|s| s.string_id.clone()).collect(),
+    };
+    let sessions = sessions_batch(&walk, &ses_order, &eids)?;
+    Ok(Tables {
+        sessions,
+        datasets: DatasetStream {
+            schema: DatasetStream::dataset_schema(),
+            datasets: walk.datasets,
+            eids,
+            ids: ds_ids,
+            hashes,
+            order: ds_order,
+            pos: 0,
+        },
+    })
+}
 
-    // Sessions.
-    let mut id = StringBuilder::with_capacity(n_ses, n_ses * 36);
+fn sessions_batch(walk: &Walk, order: &[usize], eids: &[String]) -> Result<RecordBatch> {
+    let n = order.len();
+    let mut id = LargeStringBuilder::with_capacity(n, n * 36);
     let mut lab = StringBuilder::new();
     let mut subject = StringBuilder::new();
-    let mut number = UInt16Builder::with_capacity(n_ses);
+    let mut number = UInt16Builder::with_capacity(n);
     let mut path = StringBuilder::new();
-    let mut days = Vec::with_capacity(n_ses);
-    let mut eid_strings = vec![String::new(); n_ses];
-    for &i in &ses_order {
+    let mut days = Vec::with_capacity(n);
+    for &i in order {
         let s = &walk.sessions[i];
-        let sid = match &ses_ids {
-            Some(ids) => uuid_str(&ids[i]),
-            None => s.string_id.clone(),
-        };
-        id.append_value(&sid);
-        eid_strings[i] = sid;
+        id.append_value(&eids[i]);
         lab.append_value(s.parts.lab.as_deref().unwrap_or(""));
         subject.append_value(&s.parts.subject);
         days.push(s.days);
         number.append_value(s.number);
         path.append_value(s.path.to_string_lossy());
     }
-    let empty = Arc::new(arrow_array::StringArray::from(vec![""; n_ses])) as ArrayRef;
-    let sessions = RecordBatch::try_new(
+    let empty = Arc::new(StringArray::from(vec![""; n])) as ArrayRef;
+    Ok(RecordBatch::try_new(
         Arc::new(Schema::new(vec![
-            Field::new("id", DataType::Utf8, false),
+            Field::new("id", DataType::LargeUtf8, false),
             Field::new("lab", DataType::Utf8, false),
             Field::new("subject", DataType::Utf8, false),
             Field::new("date", DataType::Date32, false),
@@ -147,59 +311,7 @@ pub fn build(
             empty,
             Arc::new(path.finish()),
         ],
-    )?;
-
-    // Datasets.
-    let rel_bytes: usize = walk.datasets.iter().map(|d| d.rel_path.len()).sum();
-    let mut eid = StringBuilder::with_capacity(n_ds, n_ds * 36);
-    let mut did = StringBuilder::with_capacity(
-        n_ds,
-        if ds_ids.is_some() {
-            n_ds * 36
-        } else {
-            rel_bytes
-        },
-    );
-    let mut rel = StringBuilder::with_capacity(n_ds, rel_bytes);
-    let mut size = UInt64Builder::with_capacity(n_ds);
-    let mut hash = StringBuilder::with_capacity(n_ds, if hashes.is_some() { n_ds * 32 } else { 0 });
-    let mut mtime = Vec::with_capacity(n_ds);
-    for &i in &ds_order {
-        let d = &walk.datasets[i];
-        eid.append_value(&eid_strings[d.session]);
-        match &ds_ids {
-            Some(ids) => did.append_value(uuid_str(&ids[i])),
-            None => did.append_value(&d.rel_path),
-        }
-        rel.append_value(&d.rel_path);
-        size.append_value(d.size);
-        match hashes {
-            Some(h) => hash.append_value(&h[i]),
-            None => hash.append_null(),
-        }
-        mtime.push(d.mtime_ns);
-    }
-    let datasets = RecordBatch::try_new(
-        Arc::new(Schema::new(vec![
-            Field::new("eid", DataType::Utf8, false),
-            Field::new("id", DataType::Utf8, false),
-            Field::new("rel_path", DataType::Utf8, false),
-            Field::new("file_size", DataType::UInt64, true),
-            Field::new("hash", DataType::Utf8, true),
-            Field::new("exists", DataType::Boolean, false),
-            Field::new("mtime_ns", DataType::Int64, false),
-        ])),
-        vec![
-            Arc::new(eid.finish()),
-            Arc::new(did.finish()),
-            Arc::new(rel.finish()),
-            Arc::new(size.finish()),
-            Arc::new(hash.finish()),
-            Arc::new(BooleanArray::from(vec![true; n_ds])),
-            Arc::new(Int64Array::from(mtime)),
-        ],
-    )?;
-    Ok(Tables { sessions, datasets })
+    )?)
 }
 
 /// `items.iter().map(f)` on up to `threads` threads, keeping the order.

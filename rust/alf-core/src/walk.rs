@@ -66,9 +66,10 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct Dataset {
     /// Index of its session in [`Walk::sessions`].
-    pub session: usize,
-    /// POSIX path relative to the session folder (`collection/#revision#/file`).
-    pub rel_path: String,
+    pub session: u32,
+    /// POSIX path relative to the session folder (`collection/#revision#/file`). A boxed
+    /// `str`, not a `String`: eight bytes fewer per dataset, and there are millions.
+    pub rel_path: Box<str>,
     /// Size in bytes (of the target, for a symbolic link).
     pub size: u64,
     /// Modification time in nanoseconds since the Unix epoch.
@@ -101,15 +102,15 @@ pub struct Issue {
     pub message: String,
 }
 
-/// Everything a walk found, sessions sorted by path (Python's `sorted(Path)` order) and datasets
-/// grouped by session, each group sorted by relative path components.
+/// Everything a walk found: sessions sorted by path (Python's `sorted(Path)` order), datasets in
+/// no particular order ([`crate::table::build`] orders the rows).
 #[derive(Debug, Default)]
 pub struct Walk {
     /// The resolved root.
     pub root: PathBuf,
     /// Session folders, sorted by path.
     pub sessions: Vec<Session>,
-    /// ALF datasets in discovery order.
+    /// ALF datasets, unordered.
     pub datasets: Vec<Dataset>,
     /// Problems that warrant a warning (unreadable, vanished, bad session folder, duplicate).
     pub issues: Vec<Issue>,
@@ -120,7 +121,7 @@ pub struct Walk {
 /// Where a queued folder sits relative to the sessions found so far.
 struct SessionCtx {
     /// Provisional id, replaced by the sorted index when the walk ends.
-    temp_id: usize,
+    temp_id: u32,
     /// Byte length of the session folder's path plus the separator.
     prefix_len: usize,
 }
@@ -132,8 +133,9 @@ struct Job {
 
 #[derive(Default)]
 struct Collector {
-    sessions: Vec<(usize, Session)>,
-    datasets: Vec<(usize, Dataset)>,
+    sessions: Vec<(u32, Session)>,
+    /// Datasets whose `session` is still the provisional id.
+    datasets: Vec<Dataset>,
     issues: Vec<Issue>,
     skipped: Vec<Issue>,
 }
@@ -299,10 +301,10 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
             }
             continue;
         };
-        let path = format!("{}/{}", job.path, name);
         let file_type = match entry.file_type() {
             Ok(t) => t,
             Err(e) => {
+                let path = join(&job.path, name);
                 out.issues
                     .push(io_issue(Path::new(&path), &e, "cannot stat"));
                 continue;
@@ -314,15 +316,25 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
                 // Outside sessions, hidden folders (.snapshot, .Trash, ...) are copies or
                 // debris; searching them would index the same sessions twice.
                 None if name.starts_with('.') => continue,
-                None => session_for_dir(shared, &path, name.len(), out),
+                None => session_for_dir(shared, &join(&job.path, name), name.len(), out),
             };
+            let path = join(&job.path, name);
             push(worker, shared, Job { path, session });
         } else if let Some(ctx) = &job.session {
-            add_dataset(ctx, path, name, &entry, file_type.is_symlink(), shared, out);
+            add_dataset(
+                ctx,
+                &job.path,
+                name,
+                &entry,
+                file_type.is_symlink(),
+                shared,
+                out,
+            );
         } else if file_type.is_symlink() && !name.starts_with('.') {
             // Like ONE, a linked folder counts when it is itself a session folder (labs link
             // sessions into a tree), but links are never followed in the search for sessions,
             // which also keeps the walk safe from link cycles.
+            let path = join(&job.path, name);
             if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
                 if let Some(session) = session_for_dir(shared, &path, name.len(), out) {
                     let session = Some(session);
@@ -331,6 +343,14 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
             }
         }
     }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    let mut path = String::with_capacity(dir.len() + 1 + name.len());
+    path.push_str(dir);
+    path.push('/');
+    path.push_str(name);
+    path
 }
 
 /// Returns a new session context if the folder at `path` (whose last component is `name_len`
@@ -385,7 +405,7 @@ fn session_for_dir(
         parts.lab = None;
     }
     let days = spec::days_since_epoch(&parts.date)?;
-    let temp_id = shared.next_session.fetch_add(1, Ordering::Relaxed);
+    let temp_id = index_u32(shared.next_session.fetch_add(1, Ordering::Relaxed));
     out.sessions.push((
         temp_id,
         Session {
@@ -404,7 +424,7 @@ fn session_for_dir(
 
 fn add_dataset(
     ctx: &SessionCtx,
-    path: String,
+    dir: &str,
     name: &str,
     entry: &fs::DirEntry,
     is_symlink: bool,
@@ -416,15 +436,23 @@ fn add_dataset(
     if name.bytes().filter(|&b| b == b'.').count() < 2 {
         return;
     }
-    let rel_path = &path[ctx.prefix_len..];
-    if !spec::is_valid_rel_path(rel_path) {
+    // Built from the folder's relative part and the name: the full path is only needed on the
+    // rare paths below (links, errors), and every copy counts at a million files.
+    let dir_rel = dir.get(ctx.prefix_len..).unwrap_or("");
+    let mut rel_path = String::with_capacity(dir_rel.len() + 1 + name.len());
+    if !dir_rel.is_empty() {
+        rel_path.push_str(dir_rel);
+        rel_path.push('/');
+    }
+    rel_path.push_str(name);
+    if !spec::is_valid_rel_path(&rel_path) {
         let message = if spec::is_valid_filename(name) {
             "skipped: folder names between the session and the file are not a valid ALF collection/revision"
         } else {
             "skipped: not a valid ALF file name"
         };
         out.skipped.push(Issue {
-            path: PathBuf::from(path),
+            path: PathBuf::from(join(dir, name)),
             kind: IssueKind::NotAlf,
             message: message.into(),
         });
@@ -432,7 +460,7 @@ fn add_dataset(
     }
     // Symbolic links count with their target's size, as in ONE (`stat` follows links).
     let meta = if is_symlink {
-        fs::metadata(&path)
+        fs::metadata(join(dir, name))
     } else {
         entry.metadata()
     };
@@ -440,7 +468,7 @@ fn add_dataset(
         Ok(m) => m,
         Err(e) if is_symlink && e.kind() == std::io::ErrorKind::NotFound => {
             out.issues.push(Issue {
-                path: PathBuf::from(path),
+                path: PathBuf::from(join(dir, name)),
                 kind: IssueKind::Unreadable,
                 message: "broken symbolic link: its target does not exist".into(),
             });
@@ -448,7 +476,7 @@ fn add_dataset(
         }
         Err(e) => {
             out.issues
-                .push(io_issue(Path::new(&path), &e, "cannot stat"));
+                .push(io_issue(Path::new(&join(dir, name)), &e, "cannot stat"));
             return;
         }
     };
@@ -461,15 +489,12 @@ fn add_dataset(
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
     shared.progress.files.fetch_add(1, Ordering::Relaxed);
-    out.datasets.push((
-        ctx.temp_id,
-        Dataset {
-            session: 0,
-            rel_path: rel_path.to_owned(),
-            size: meta.len(),
-            mtime_ns,
-        },
-    ));
+    out.datasets.push(Dataset {
+        session: ctx.temp_id,
+        rel_path: rel_path.into_boxed_str(),
+        size: meta.len(),
+        mtime_ns,
+    });
 }
 
 fn io_issue(path: &Path, e: &std::io::Error, what: &str) -> Issue {
@@ -492,12 +517,20 @@ fn io_issue(path: &Path, e: &std::io::Error, what: &str) -> Issue {
 
 fn merge(root: PathBuf, collectors: Vec<Collector>) -> Walk {
     let mut sessions = Vec::new();
-    let mut datasets = Vec::new();
     let mut issues = Vec::new();
     let mut skipped = Vec::new();
-    for c in collectors {
+    // The largest collector's vector becomes the result and the others are appended to it, so
+    // the datasets are copied once at most and never held twice.
+    let mut collectors = collectors;
+    collectors.sort_by_key(|c| std::cmp::Reverse(c.datasets.len()));
+    let mut datasets = Vec::new();
+    for mut c in collectors {
+        if datasets.is_empty() {
+            datasets = std::mem::take(&mut c.datasets);
+        } else {
+            datasets.append(&mut c.datasets);
+        }
         sessions.extend(c.sessions);
-        datasets.extend(c.datasets);
         issues.extend(c.issues);
         skipped.extend(c.skipped);
     }
@@ -509,7 +542,7 @@ fn merge(root: PathBuf, collectors: Vec<Collector>) -> Walk {
     });
 
     // Provisional id -> final index; duplicates of an earlier string id map to None.
-    let mut final_index = vec![None; sessions.len()];
+    let mut final_index: Vec<Option<u32>> = vec![None; sessions.len()];
     let mut seen = std::collections::HashMap::with_capacity(sessions.len());
     let mut kept = Vec::with_capacity(sessions.len());
     for (temp_id, session) in sessions {
@@ -528,22 +561,17 @@ fn merge(root: PathBuf, collectors: Vec<Collector>) -> Walk {
             }
             None => {
                 seen.insert(session.string_id.clone(), kept.len());
-                final_index[temp_id] = Some(kept.len());
+                final_index[temp_id as usize] = Some(index_u32(kept.len()));
                 kept.push(session);
             }
         }
     }
-    let mut datasets: Vec<Dataset> = datasets
-        .into_iter()
-        .filter_map(|(temp_id, mut d)| {
-            d.session = final_index[temp_id]?;
-            Some(d)
-        })
-        .collect();
-    datasets.sort_unstable_by(|a, b| {
-        a.session
-            .cmp(&b.session)
-            .then_with(|| cmp_path(a.rel_path.as_bytes(), b.rel_path.as_bytes()))
+    datasets.retain_mut(|d| match final_index[d.session as usize] {
+        Some(index) => {
+            d.session = index;
+            true
+        }
+        None => false,
     });
     issues.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -562,4 +590,9 @@ fn merge(root: PathBuf, collectors: Vec<Collector>) -> Walk {
 pub fn cmp_path(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     let key = |c: u8| if c == b'/' { 0 } else { u16::from(c) + 1 };
     a.iter().map(|&c| key(c)).cmp(b.iter().map(|&c| key(c)))
+}
+
+/// Session and dataset indices are stored as `u32` to keep per-dataset records small.
+pub(crate) fn index_u32(i: usize) -> u32 {
+    u32::try_from(i).expect("more than 4 billion sessions or datasets")
 }

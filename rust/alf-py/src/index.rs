@@ -11,7 +11,7 @@ use alf_core::{IdScheme, IndexOptions, Issue, IssueKind, Progress};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pyo3_arrow::PyRecordBatch;
+use pyo3_arrow::{PyRecordBatch, PyRecordBatchReader};
 
 use crate::error::to_py;
 
@@ -114,7 +114,11 @@ pub fn index_tree<'py>(
     let out = PyDict::new(py);
     out.set_item("root", index.root.to_string_lossy().into_owned())?;
     out.set_item("sessions", PyRecordBatch::new(index.tables.sessions))?;
-    out.set_item("datasets", PyRecordBatch::new(index.tables.datasets))?;
+    out.set_item("n_datasets", index.tables.datasets.len())?;
+    out.set_item(
+        "datasets",
+        PyRecordBatchReader::new(Box::new(index.tables.datasets)),
+    )?;
     out.set_item("issues", issues(index.issues))?;
     out.set_item("skipped", issues(index.skipped))?;
     out.set_item("bytes", index.bytes)?;
