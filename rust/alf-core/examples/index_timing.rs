@@ -11,11 +11,17 @@ fn main() {
     let progress = alf_core::Progress::default();
     for _ in 0..3 {
         let t = Instant::now();
-        let walk = alf_core::walk::walk(root.as_ref(), threads, &progress).expect("walk");
+        let walk = alf_core::walk::walk(
+            root.as_ref(),
+            threads,
+            alf_core::IdScheme::Stable,
+            &progress,
+        )
+        .expect("walk");
         let t_walk = t.elapsed();
         let t = Instant::now();
-        let tables = alf_core::table::build(walk, alf_core::IdScheme::Stable, None, threads.max(2))
-            .expect("tables");
+        let tables =
+            alf_core::table::build(walk, alf_core::IdScheme::Stable, None).expect("tables");
         let t_build = t.elapsed();
         let t = Instant::now();
         let sessions = tables.sessions.num_rows();

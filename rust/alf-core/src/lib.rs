@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod hash;
+pub mod ids;
 pub mod spec;
 pub mod table;
 mod unicode_classes;
@@ -51,7 +52,7 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     } else {
         options.threads
     };
-    let walk = walk::walk(root, threads, progress)?;
+    let walk = walk::walk(root, threads, options.ids, progress)?;
     let hashes = if options.hash_files {
         let path_of = |i: usize| {
             let d = &walk.datasets[i];
@@ -71,7 +72,7 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     let root = std::mem::take(&mut walk.root);
     let issues = std::mem::take(&mut walk.issues);
     let skipped = std::mem::take(&mut walk.skipped);
-    let tables = table::build(walk, options.ids, hashes, threads)?;
+    let tables = table::build(walk, options.ids, hashes)?;
     release_free_memory();
     Ok(Index {
         root,

@@ -19,32 +19,15 @@ use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Int64Array, RecordBatch, RecordBatchReader, StringArray,
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
-pub use uuid::Uuid;
 
 use crate::error::Result;
 use crate::hash::hex;
+pub use crate::ids::{IdScheme, Uuid, STABLE_NAMESPACE};
 use crate::walk::{cmp_path, index_u32, Dataset, Walk};
-
-/// The namespace of alf_fast's stable ids: `uuid5(NAMESPACE_DNS, "ids.alf-fast")`.
-pub const STABLE_NAMESPACE: Uuid = Uuid::from_u128(0xe321_158c_193e_5555_a17d_b090_dbf9_a91d);
 
 /// Rows per datasets batch: large enough for efficient parquet row groups, small enough that a
 /// batch is a few megabytes.
 pub const BATCH_ROWS: usize = 1 << 16;
-
-/// How session and dataset ids are made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdScheme {
-    /// Stable UUIDs: `uuid3(STABLE_NAMESPACE, session string id)` for sessions and
-    /// `uuid3(STABLE_NAMESPACE, "<session string id>/<rel_path>")` for datasets, so the same tree
-    /// gives the same ids everywhere and no two datasets share one.
-    Stable,
-    /// ONE's scheme under a given namespace: `uuid3(ns, session string id)` and
-    /// `uuid3(ns, rel_path)` (dataset ids then repeat across sessions, as in ONE).
-    Namespace(Uuid),
-    /// ONE's `hash_ids=False`: the session string id and the relative path themselves.
-    Strings,
-}
 
 /// The two tables.
 #[derive(Debug)]
@@ -62,8 +45,8 @@ pub struct DatasetStream {
     datasets: Vec<Dataset>,
     /// Session id string of each session (index = `Dataset::session`).
     eids: Vec<String>,
-    /// Dataset UUID of each dataset, in walk order; `None` for string ids.
-    ids: Option<Vec<Uuid>>,
+    /// Whether ids are UUIDs (`Dataset::id`) rather than the relative paths.
+    uuid_ids: bool,
     /// md5 of each dataset, in walk order.
     hashes: Option<Vec<[u8; 16]>>,
     /// Walk indices in output order.
@@ -102,14 +85,8 @@ impl DatasetStream {
             .map(|&i| self.datasets[i as usize].rel_path.len())
             .sum();
         let mut eid = LargeStringBuilder::with_capacity(n, n * 36);
-        let mut did = LargeStringBuilder::with_capacity(
-            n,
-            if self.ids.is_some() {
-                n * 36
-            } else {
-                rel_bytes
-            },
-        );
+        let mut did =
+            LargeStringBuilder::with_capacity(n, if self.uuid_ids { n * 36 } else { rel_bytes });
         let mut rel = StringBuilder::with_capacity(n, rel_bytes);
         let mut size = UInt64Builder::with_capacity(n);
         let hash_bytes = if self.hashes.is_some() { n * 32 } else { 0 };
@@ -120,9 +97,11 @@ impl DatasetStream {
             let i = i as usize;
             let d = &self.datasets[i];
             eid.append_value(&self.eids[d.session as usize]);
-            match &self.ids {
-                Some(ids) => did.append_value(ids[i].hyphenated().encode_lower(&mut buf)),
-                None => did.append_value(&d.rel_path),
+            if self.uuid_ids {
+                let id = Uuid::from_u128(d.id);
+                did.append_value(id.hyphenated().encode_lower(&mut buf));
+            } else {
+                did.append_value(&d.rel_path);
             }
             rel.append_value(&d.rel_path);
             size.append_value(d.size);
@@ -177,15 +156,19 @@ impl RecordBatchReader for DatasetStream {
 /// (not ONE's empty string, which makes every later load re-hash). UUIDs are computed on
 /// `threads` threads; rows are sorted by id as ONE sorts them, or kept in ONE's discovery order
 /// for [`IdScheme::Strings`].
-pub fn build(
-    walk: Walk,
-    scheme: IdScheme,
-    hashes: Option<Vec<[u8; 16]>>,
-    threads: usize,
-) -> Result<Tables> {
+pub fn build(walk: Walk, scheme: IdScheme, hashes: Option<Vec<[u8; 16]>>) -> Result<Tables> {
     let n_ses = walk.sessions.len();
-    let (ses_ids, ds_ids, ds_order) = match scheme {
-        IdScheme::Strings => {
+    let ses_ids: Option<Vec<Uuid>> = match scheme {
+        IdScheme::Strings => None,
+        _ => Some(
+            walk.sessions
+                .iter()
+                .map(|s| scheme.session(&s.string_id).unwrap_or_default())
+                .collect(),
+        ),
+    };
+    let ds_order = match &ses_ids {
+        None => {
             // ONE keeps discovery order here: sessions by path, then each session's files as
             // `sorted(rglob(...))` orders them.
             let mut order: Vec<u32> = (0..index_u32(walk.datasets.len())).collect();
@@ -195,58 +178,9 @@ pub fn build(
                     .cmp(&db.session)
                     .then_with(|| cmp_path(da.rel_path.as_bytes(), db.rel_path.as_bytes()))
             });
-            (None, None, order)
+            order
         }
-        IdScheme::Stable | IdScheme::Namespace(_) => {
-            let ns = match scheme {
-                IdScheme::Namespace(ns) => ns,
-                _ => STABLE_NAMESPACE,
-            };
-            let ses_ids: Vec<Uuid> = walk
-                .sessions
-                .iter()
-                .map(|s| Uuid::new_v3(&ns, s.string_id.as_bytes()))
-                .collect();
-            let ds_ids = parallel_map(&walk.datasets, threads, |d| match scheme {
-                IdScheme::Namespace(_) => Uuid::new_v3(&ns, d.rel_path.as_bytes()),
-                _ => {
-                    let sid = &walk.sessions[d.session as usize].string_id;
-                    let mut name = Vec::with_capacity(sid.len() + 1 + d.rel_path.len());
-                    name.extend_from_slice(sid.as_bytes());
-                    name.push(b'/');
-                    name.extend_from_slice(d.rel_path.as_bytes());
-                    Uuid::new_v3(&ns, &name)
-                }
-            });
-            // ONE sorts by (eid, id). A counting sort by session rank in eid order, then a sort
-            // of each session's few datasets by id, needs no key array (32 MB per million rows)
-            // and is faster than one comparison sort over everything.
-            let mut by_id: Vec<usize> = (0..n_ses).collect();
-            by_id.sort_unstable_by_key(|&i| ses_ids[i]);
-            let mut count = vec![0usize; n_ses];
-            for d in &walk.datasets {
-                count[d.session as usize] += 1;
-            }
-            // next[s]: where session s's next dataset goes in `order`.
-            let mut next = vec![0usize; n_ses];
-            let mut bounds = Vec::with_capacity(n_ses);
-            let mut acc = 0;
-            for &i in &by_id {
-                next[i] = acc;
-                bounds.push((acc, acc + count[i]));
-                acc += count[i];
-            }
-            let mut order = vec![0u32; walk.datasets.len()];
-            for (i, d) in walk.datasets.iter().enumerate() {
-                let slot = &mut next[d.session as usize];
-                order[*slot] = index_u32(i);
-                *slot += 1;
-            }
-            for (lo, hi) in bounds {
-                order[lo..hi].sort_unstable_by_key(|&i| ds_ids[i as usize]);
-            }
-            (Some(ses_ids), Some(ds_ids), order)
-        }
+        Some(ses_ids) => order_by_ids(&walk.datasets, ses_ids),
     };
 
     let mut ses_order: Vec<usize> = (0..n_ses).collect();
@@ -264,12 +198,45 @@ pub fn build(
             schema: DatasetStream::dataset_schema(),
             datasets: walk.datasets,
             eids,
-            ids: ds_ids,
+            uuid_ids: ses_ids.is_some(),
             hashes,
             order: ds_order,
             pos: 0,
         },
     })
+}
+
+/// ONE's row order for UUID ids: by (eid, id). A counting sort by session rank in eid order,
+/// then a sort of each session's few datasets by id, needs no key array (32 MB per million
+/// rows) and is faster than one comparison sort over everything. The pairs are unique: equal
+/// ids need equal relative paths in one session.
+fn order_by_ids(datasets: &[Dataset], ses_ids: &[Uuid]) -> Vec<u32> {
+    let n_ses = ses_ids.len();
+    let mut by_id: Vec<usize> = (0..n_ses).collect();
+    by_id.sort_unstable_by_key(|&i| ses_ids[i]);
+    let mut count = vec![0usize; n_ses];
+    for d in datasets {
+        count[d.session as usize] += 1;
+    }
+    // next[s]: where session s's next dataset goes in `order`.
+    let mut next = vec![0usize; n_ses];
+    let mut bounds = Vec::with_capacity(n_ses);
+    let mut acc = 0;
+    for &i in &by_id {
+        next[i] = acc;
+        bounds.push((acc, acc + count[i]));
+        acc += count[i];
+    }
+    let mut order = vec![0u32; datasets.len()];
+    for (i, d) in datasets.iter().enumerate() {
+        let slot = &mut next[d.session as usize];
+        order[*slot] = index_u32(i);
+        *slot += 1;
+    }
+    for (lo, hi) in bounds {
+        order[lo..hi].sort_unstable_by_key(|&i| datasets[i as usize].id);
+    }
+    order
 }
 
 fn sessions_batch(walk: &Walk, order: &[usize], eids: &[String]) -> Result<RecordBatch> {
@@ -312,26 +279,4 @@ fn sessions_batch(walk: &Walk, order: &[usize], eids: &[String]) -> Result<Recor
             Arc::new(path.finish()),
         ],
     )?)
-}
-
-/// `items.iter().map(f)` on up to `threads` threads, keeping the order.
-fn parallel_map<T: Sync, U: Send + Clone + Default>(
-    items: &[T],
-    threads: usize,
-    f: impl Fn(&T) -> U + Sync,
-) -> Vec<U> {
-    let threads = threads.max(1);
-    let chunk = items.len().div_ceil(threads).max(1);
-    let mut out = vec![U::default(); items.len()];
-    std::thread::scope(|scope| {
-        for (src, dst) in items.chunks(chunk).zip(out.chunks_mut(chunk)) {
-            let f = &f;
-            scope.spawn(move || {
-                for (s, d) in src.iter().zip(dst.iter_mut()) {
-                    *d = f(s);
-                }
-            });
-        }
-    });
-    out
 }

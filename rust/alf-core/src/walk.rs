@@ -23,6 +23,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use crossbeam_deque::{Steal, Stealer, Worker};
 
 use crate::error::{Error, Result};
+use crate::ids::IdScheme;
 use crate::spec::{self, SessionParts};
 
 /// Counters shared with the caller while a walk or a hashing pass runs, for progress display,
@@ -74,6 +75,9 @@ pub struct Dataset {
     pub size: u64,
     /// Modification time in nanoseconds since the Unix epoch.
     pub mtime_ns: i64,
+    /// The dataset UUID as an integer (0 for string ids). Computed by the walker threads while
+    /// the name is in cache, rather than in a pass of its own afterwards.
+    pub id: u128,
 }
 
 /// What went wrong with one path. The walk carries on after every kind.
@@ -122,6 +126,8 @@ pub struct Walk {
 struct SessionCtx {
     /// Provisional id, replaced by the sorted index when the walk ends.
     temp_id: u32,
+    /// The session string id, from which dataset ids are derived.
+    string_id: String,
     /// Byte length of the session folder's path plus the separator.
     prefix_len: usize,
 }
@@ -146,6 +152,7 @@ struct Shared<'a> {
     pending: AtomicUsize,
     next_session: AtomicUsize,
     root_len: usize,
+    ids: IdScheme,
     progress: &'a Progress,
 }
 
@@ -154,11 +161,12 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Walks `root` with `threads` threads (0 means [`default_threads`]).
+/// Walks `root` with `threads` threads (0 means [`default_threads`]), computing each
+/// dataset's id by `ids`.
 ///
 /// Fails only when the root itself is unusable (missing, not a folder, not UTF-8) or the walk
 /// is cancelled; every other problem becomes an [`Issue`].
-pub fn walk(root: &Path, threads: usize, progress: &Progress) -> Result<Walk> {
+pub fn walk(root: &Path, threads: usize, ids: IdScheme, progress: &Progress) -> Result<Walk> {
     let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
     if !root.is_dir() {
         return Err(Error::NotADirectory { path: root });
@@ -182,6 +190,7 @@ pub fn walk(root: &Path, threads: usize, progress: &Progress) -> Result<Walk> {
         pending: AtomicUsize::new(0),
         next_session: AtomicUsize::new(0),
         root_len: root_str.len(),
+        ids,
         progress,
     };
 
@@ -406,11 +415,12 @@ fn session_for_dir(
     }
     let days = spec::days_since_epoch(&parts.date)?;
     let temp_id = index_u32(shared.next_session.fetch_add(1, Ordering::Relaxed));
+    let string_id = spec::session_string_id(&parts);
     out.sessions.push((
         temp_id,
         Session {
             path: PathBuf::from(path),
-            string_id: spec::session_string_id(&parts),
+            string_id: string_id.clone(),
             parts,
             days,
             number,
@@ -418,6 +428,7 @@ fn session_for_dir(
     ));
     Some(Arc::new(SessionCtx {
         temp_id,
+        string_id,
         prefix_len: trimmed.len() + 1,
     }))
 }
@@ -489,7 +500,12 @@ fn add_dataset(
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
     shared.progress.files.fetch_add(1, Ordering::Relaxed);
+    let id = shared
+        .ids
+        .dataset(&ctx.string_id, &rel_path)
+        .map_or(0, |u| u.as_u128());
     out.datasets.push(Dataset {
+        id,
         session: ctx.temp_id,
         rel_path: rel_path.into_boxed_str(),
         size: meta.len(),

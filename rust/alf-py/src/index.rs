@@ -125,6 +125,6 @@ pub fn index_tree<'py>(
     Ok(out)
 }
 
-fn uuid_parse(s: &str) -> Option<alf_core::table::Uuid> {
-    alf_core::table::Uuid::parse_str(s).ok()
+fn uuid_parse(s: &str) -> Option<alf_core::ids::Uuid> {
+    alf_core::ids::Uuid::parse_str(s).ok()
 }

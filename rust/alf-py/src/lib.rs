@@ -23,7 +23,7 @@ fn _alf_fast(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add(
         "STABLE_NAMESPACE",
-        alf_core::table::STABLE_NAMESPACE.hyphenated().to_string(),
+        alf_core::ids::STABLE_NAMESPACE.hyphenated().to_string(),
     )?;
     m.add_function(wrap_pyfunction!(index::index_tree, m)?)?;
     m.add_function(wrap_pyfunction!(parse::rel_path_parts, m)?)?;
