@@ -33,6 +33,7 @@ import numpy as np
 import polars as pl
 
 from alf_fast import spec
+from alf_fast._npy import map_npy
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import ALFObjectNotFound
 from alf_fast.path import ALFPath, ensure_alf_path
@@ -291,10 +292,7 @@ def check_dimensions(dico: dict) -> int:
 
 def _load_npy(path: Path, mmap: bool):
     if mmap:
-        try:
-            return np.load(path, mmap_mode='r', allow_pickle=True)
-        except ValueError:  # object arrays and empty arrays cannot be memory-mapped
-            pass
+        return map_npy(path)
     return np.load(path, allow_pickle=True)
 
 
