@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import os
 import re
 import warnings
 from collections.abc import Iterator
@@ -182,11 +183,25 @@ def dataframe(adict: dict) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def _find_metadata(file_alf) -> ALFPath | None:
-    """The metadata sidecar of a file: first of ``<p0>.<p1>*.metadata*.json`` in its folder."""
+def _find_metadata(file_alf, sidecars: dict | None = None) -> ALFPath | None:
+    """The metadata sidecar of a file: first of ``<p0>.<p1>*.metadata*.json`` in its folder.
+
+    ``sidecars`` caches, per folder, the sorted names that could be sidecars at all, so that
+    loading an object lists each folder once instead of globbing it once per file.
+    """
     file_alf = ALFPath(file_alf)
+    folder = file_alf.parent
+    if sidecars is None:
+        sidecars = {}
+    if folder not in sidecars:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            names = []
+        sidecars[folder] = sorted(n for n in names if fnmatch(n, '*.metadata*.json'))
     ns, obj = file_alf.name.split('.')[:2]
-    return next(iter(sorted(file_alf.parent.glob(f'{ns}.{obj}*.metadata*.json'))), None)
+    pattern = f'{ns}.{obj}*.metadata*.json'
+    return next((folder / n for n in sidecars[folder] if fnmatch(n, pattern)), None)
 
 
 def read_ts(filename) -> tuple[np.ndarray, np.ndarray]:
@@ -300,7 +315,9 @@ def _read_parquet(path: Path) -> pl.DataFrame:
     """A parquet table without the pandas index columns (which pandas would make the index)."""
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    # ParquetFile.read skips the dataset machinery of read_table: 0.08 ms instead of 0.4 ms on
+    # the small table files an object holds.
+    table = pq.ParquetFile(path).read(use_threads=False)
     meta = table.schema.metadata or {}
     if b'pandas' in meta:
         index = json.loads(meta[b'pandas']).get('index_columns', [])
@@ -567,8 +584,9 @@ def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = Tru
         f'multiple object {object} with the same attribute in {alfpath}, restrict parts/namespace'
     )
     out = AlfBunch({})
+    sidecars: dict = {}
     for fil, key in zip(files_alf, keys, strict=True):
-        meta_file = _find_metadata(fil)
+        meta_file = _find_metadata(fil, sidecars)
         if meta_file == fil:  # the sidecar itself: read with its data file
             continue
         out[key] = load_file_content(fil, mmap=mmap)
