@@ -64,36 +64,51 @@ struct Patterns {
     session_search: Regex,
 }
 
-fn file_body() -> String {
-    let w = format!("[{WORD}]");
+/// ASCII equivalents of Python's `\w` and `\d`: on ASCII text they match exactly the same
+/// characters as the generated Unicode classes.
+const ASCII_WORD: &str = "0-9A-Za-z_";
+const ASCII_DIGIT: &str = "0-9";
+
+fn file_body(word: &str) -> String {
+    let w = format!("[{word}]");
     format!(
-        r"(?:_(?P<namespace>[a-zA-Z0-9]+)?|)_?(?P<object>{w}+)\.(?P<attribute>(?:_[a-z]+_)?[a-zA-Z0-9]+(?:_times|_intervals)?)(?:_(?P<timescale>{w}+))?(?:\.(?P<extra>[.{WORD}\-]+))*\.(?P<extension>{w}+)"
+        r"(?:_(?P<namespace>[a-zA-Z0-9]+)?|)_?(?P<object>{w}+)\.(?P<attribute>(?:_[a-z]+_)?[a-zA-Z0-9]+(?:_times|_intervals)?)(?:_(?P<timescale>{w}+))?(?:\.(?P<extra>[.{word}\-]+))*\.(?P<extension>{w}+)"
     )
 }
 
-fn session_body() -> String {
-    let w = format!("[{WORD}]");
-    let d = format!("[{DIGIT}]");
+fn session_body(word: &str, digit: &str) -> String {
+    let w = format!("[{word}]");
+    let d = format!("[{digit}]");
     format!(
-        r"(?:(?P<lab>{w}+)/Subjects/)?(?P<subject>[{WORD}.\-]+)/(?P<date>{d}{{4}}-{d}{{2}}-{d}{{2}})/(?P<number>{d}{{1,3}})"
+        r"(?:(?P<lab>{w}+)/Subjects/)?(?P<subject>[{word}.\-]+)/(?P<date>{d}{{4}}-{d}{{2}}-{d}{{2}})/(?P<number>{d}{{1,3}})"
     )
 }
 
-fn patterns() -> &'static Patterns {
-    static PATTERNS: OnceLock<Patterns> = OnceLock::new();
-    PATTERNS.get_or_init(|| {
-        let file = file_body();
-        let session = session_body();
-        let build = |p: String| Regex::new(&p).expect("ALF patterns are valid");
-        Patterns {
-            file: build(format!(r"\A{file}\z")),
-            rel_path: build(format!(
-                r"\A(?:(?P<collection>[{WORD}./\-]+)/)?(?:#(?P<revision>[{WORD}.\-]+)#/)?{file}\z"
-            )),
-            session_end: build(format!(r"{session}\z")),
-            session_search: build(session),
-        }
-    })
+fn build_patterns(word: &str, digit: &str) -> Patterns {
+    let file = file_body(word);
+    let session = session_body(word, digit);
+    let build = |p: String| Regex::new(&p).expect("ALF patterns are valid");
+    Patterns {
+        file: build(format!(r"\A{file}\z")),
+        rel_path: build(format!(
+            r"\A(?:(?P<collection>[{word}./\-]+)/)?(?:#(?P<revision>[{word}.\-]+)#/)?{file}\z"
+        )),
+        session_end: build(format!(r"{session}\z")),
+        session_search: build(session),
+    }
+}
+
+/// The patterns for `text`. Compiling the Unicode classes takes about 150 ms, a noticeable
+/// start-up cost for a command-line run, while almost every real name is ASCII; so ASCII text
+/// uses small ASCII classes and the Unicode patterns are only built when first needed.
+fn patterns(text: &str) -> &'static Patterns {
+    static ASCII: OnceLock<Patterns> = OnceLock::new();
+    static UNICODE: OnceLock<Patterns> = OnceLock::new();
+    if text.is_ascii() {
+        ASCII.get_or_init(|| build_patterns(ASCII_WORD, ASCII_DIGIT))
+    } else {
+        UNICODE.get_or_init(|| build_patterns(WORD, DIGIT))
+    }
 }
 
 fn opt(caps: &regex::Captures<'_>, name: &str) -> Option<String> {
@@ -111,17 +126,17 @@ fn session_from(caps: &regex::Captures<'_>) -> SessionParts {
 
 /// True if `name` is a valid ALF file name (ONE's `spec.is_valid`).
 pub fn is_valid_filename(name: &str) -> bool {
-    patterns().file.is_match(name)
+    patterns(name).file.is_match(name)
 }
 
 /// True if `rel_path` is `[collection/][#revision#/]filename` with every part valid.
 pub fn is_valid_rel_path(rel_path: &str) -> bool {
-    patterns().rel_path.is_match(rel_path)
+    patterns(rel_path).rel_path.is_match(rel_path)
 }
 
 /// Parses a dataset path relative to its session; `None` when it is not a valid ALF path.
 pub fn rel_path_parts(rel_path: &str) -> Option<RelPathParts> {
-    let caps = patterns().rel_path.captures(rel_path)?;
+    let caps = patterns(rel_path).rel_path.captures(rel_path)?;
     Some(RelPathParts {
         collection: opt(&caps, "collection"),
         revision: opt(&caps, "revision"),
@@ -138,14 +153,14 @@ pub fn rel_path_parts(rel_path: &str) -> Option<RelPathParts> {
 /// `is_session_path` decides, returning the match and the byte offset where the lab (or, when
 /// there is none, the subject) starts.
 pub fn session_at_end(path: &str) -> Option<(SessionParts, usize)> {
-    let caps = patterns().session_end.captures(path)?;
+    let caps = patterns(path).session_end.captures(path)?;
     let start = caps.get(0).map_or(0, |m| m.start());
     Some((session_from(&caps), start))
 }
 
 /// The first session found anywhere in `path` (ONE's `session_path_parts`, no end anchor).
 pub fn session_search(path: &str) -> Option<SessionParts> {
-    patterns()
+    patterns(path)
         .session_search
         .captures(path)
         .map(|c| session_from(&c))
