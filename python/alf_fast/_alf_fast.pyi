@@ -18,17 +18,17 @@ __version__: str
 build_profile: Literal['debug', 'release']
 STABLE_NAMESPACE: str
 
-class _RecordBatch:
-    """A pyo3-arrow RecordBatch: pass it to ``pyarrow.table`` or ``polars.DataFrame``."""
+class _RecordBatchStream:
+    """A pyo3-arrow RecordBatchReader: pass it to ``pyarrow.RecordBatchReader.from_stream``
+    (once)."""
 
-    def __arrow_c_array__(
-        self, requested_schema: object | None = None
-    ) -> tuple[object, object]: ...
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
 
 class _IndexResult(TypedDict):
     root: str
-    sessions: _RecordBatch
-    datasets: _RecordBatch
+    sessions: _RecordBatchStream
+    datasets: _RecordBatchStream
+    n_datasets: int
     issues: list[tuple[str, str, str]]
     skipped: list[tuple[str, str, str]]
     bytes: int

@@ -48,12 +48,6 @@ def one_metadata(origin: str | os.PathLike) -> dict:
     return {'date_created': now, 'origin': str(origin)}
 
 
-def qc_not_set(n: int) -> pa.DictionaryArray:
-    """A ``qc`` column of ``n`` rows, all ``NOT_SET``, with ONE's five ordered categories."""
-    indices = pa.array(bytes(n), type=pa.int8()) if n else pa.array([], type=pa.int8())
-    return pa.DictionaryArray.from_arrays(indices, pa.array(QC_CATEGORIES), ordered=True)
-
-
 def _column_meta(name, pandas_type, numpy_type):
     meta = None
     if pandas_type == 'categorical':

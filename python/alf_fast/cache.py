@@ -119,7 +119,7 @@ def index_tree(
         progress=_progress_callback(progress),
         **_ids_argument(hash_ids, namespace),
     )
-    sessions = pa.table(raw.pop('sessions'))
+    sessions = pa.RecordBatchReader.from_stream(raw.pop('sessions')).read_all()
     datasets = pa.RecordBatchReader.from_stream(raw.pop('datasets'))
     return sessions, datasets, raw
 
@@ -234,7 +234,6 @@ def build_cache(
 
         def dataset_batches():
             for batch in datasets:
-                batch = batch.append_column('qc', _parquet.qc_not_set(batch.num_rows))
                 yield _parquet.conform(batch, ds_schema)
 
         fn_ses, fn_dsets = out / 'sessions.pqt', out / 'datasets.pqt'

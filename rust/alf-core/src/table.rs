@@ -4,8 +4,7 @@
 //! columns first, typed `large_string` as pandas writes index columns, so that writing ONE's
 //! layout needs no copy. Two columns ONE does not have are added for the caller, which drops
 //! them before writing ONE's files: `path` (the absolute session folder) and `mtime_ns` (for
-//! incremental re-indexing). `qc` is left to the caller, which knows how to mark a dictionary
-//! as ordered.
+//! incremental re-indexing).
 //!
 //! The sessions table is one record batch. The datasets table is a [`DatasetStream`] that
 //! materialises rows a batch at a time from the walk's compact form: with a million files the
@@ -15,8 +14,10 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{LargeStringBuilder, StringBuilder, UInt16Builder, UInt64Builder};
+use arrow_array::types::Int8Type;
 use arrow_array::{
-    ArrayRef, BooleanArray, Date32Array, Int64Array, RecordBatch, RecordBatchReader, StringArray,
+    ArrayRef, BooleanArray, Date32Array, DictionaryArray, Int64Array, Int8Array, RecordBatch,
+    RecordBatchReader, StringArray,
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
@@ -34,7 +35,7 @@ pub const BATCH_ROWS: usize = 1 << 16;
 pub struct Tables {
     /// `id, lab, subject, date, number, task_protocol, projects, path`.
     pub sessions: RecordBatch,
-    /// `eid, id, rel_path, file_size, hash, exists, mtime_ns`, in batches.
+    /// `eid, id, rel_path, file_size, hash, exists, qc, mtime_ns`, in batches.
     pub datasets: DatasetStream,
 }
 
@@ -74,6 +75,8 @@ impl DatasetStream {
             Field::new("file_size", DataType::UInt64, true),
             Field::new("hash", DataType::Utf8, true),
             Field::new("exists", DataType::Boolean, false),
+            Field::new_dictionary("qc", DataType::Int8, DataType::Utf8, false)
+                .with_dict_is_ordered(true),
             Field::new("mtime_ns", DataType::Int64, false),
         ]))
     }
@@ -120,6 +123,7 @@ impl DatasetStream {
                 Arc::new(size.finish()),
                 Arc::new(hash.finish()),
                 Arc::new(BooleanArray::from(vec![true; n])),
+                Arc::new(qc_not_set(n)),
                 Arc::new(Int64Array::from(mtime)),
             ],
         )
@@ -149,6 +153,16 @@ impl RecordBatchReader for DatasetStream {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
     }
+}
+
+/// ONE's QC levels in order; the `qc` column is an ordered dictionary over exactly these.
+pub const QC_LEVELS: [&str; 5] = ["NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL"];
+
+/// A `qc` column of `n` rows, all `NOT_SET`.
+fn qc_not_set(n: usize) -> DictionaryArray<Int8Type> {
+    let keys = Int8Array::from(vec![0i8; n]);
+    DictionaryArray::try_new(keys, Arc::new(StringArray::from(QC_LEVELS.to_vec())))
+        .expect("keys are in range")
 }
 
 /// Builds both tables from a walk (consumed: its datasets move into the stream). `hashes`,

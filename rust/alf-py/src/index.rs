@@ -8,10 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alf_core::{IdScheme, IndexOptions, Issue, IssueKind, Progress};
+use arrow_array::RecordBatchIterator;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pyo3_arrow::{PyRecordBatch, PyRecordBatchReader};
+use pyo3_arrow::PyRecordBatchReader;
 
 use crate::error::to_py;
 
@@ -42,7 +43,8 @@ fn issues(list: Vec<Issue>) -> Vec<(String, &'static str, String)> {
 /// Indexes `root`. `ids` is `"stable"`, `"strings"` or `"namespace"` (then `namespace` is the
 /// UUID string). `progress(files, dirs, files_hashed, bytes_hashed)` is called about five times
 /// a second while the work runs. Returns a dict with `root`, `sessions` and `datasets` (Arrow
-/// record batches), `issues`, `skipped` (lists of `(path, kind, message)`) and `bytes`.
+/// streams of record batches, each consumable once), `n_datasets`, `issues`, `skipped` (lists
+/// of `(path, kind, message)`) and `bytes`.
 #[pyfunction]
 #[pyo3(signature = (root, *, threads = 0, hash_files = false, ids = "stable", namespace = None, progress = None))]
 pub fn index_tree<'py>(
@@ -113,7 +115,14 @@ pub fn index_tree<'py>(
     let index = outcome.map_err(to_py)?;
     let out = PyDict::new(py);
     out.set_item("root", index.root.to_string_lossy().into_owned())?;
-    out.set_item("sessions", PyRecordBatch::new(index.tables.sessions))?;
+    // A stream, like the datasets: pyarrow imports pandas (0.15 s) the first time `pa.table`
+    // is given a single batch, and `RecordBatchReader.from_stream` does not.
+    let sessions = index.tables.sessions;
+    let schema = sessions.schema();
+    out.set_item(
+        "sessions",
+        PyRecordBatchReader::new(Box::new(RecordBatchIterator::new([Ok(sessions)], schema))),
+    )?;
     out.set_item("n_datasets", index.tables.datasets.len())?;
     out.set_item(
         "datasets",
