@@ -36,6 +36,16 @@ def one_make_parquet_db(root, **kwargs):
         return make_parquet_db(root, **kwargs)
 
 
+@pytest.fixture(params=['python', 'polars'])
+def filter_engine(request, monkeypatch):
+    """Run a test with each of filter_datasets' two paths forced (see SMALL_FRAME_ROWS)."""
+    from alf_fast import _filters
+
+    rows = 10**9 if request.param == 'python' else 0
+    monkeypatch.setattr(_filters, 'SMALL_FRAME_ROWS', rows)
+    return request.param
+
+
 @pytest.fixture(scope='session')
 def f_template(tmp_path_factory) -> Path:
     """Fixture F (contract 0.2) indexed by ONE-api with the pinned namespace. Do not modify."""

@@ -28,6 +28,9 @@ from alf_fast._patterns import to_rust, translate_glob
 from alf_fast.exceptions import ALFMultipleRevisionsFound, ALFWarning
 from alf_fast.spec import QC
 
+# Every test runs on both paths of filter_datasets (Python lists and polars).
+pytestmark = pytest.mark.usefixtures('filter_engine')
+
 EID = 'e70388ad-6bfe-37d0-a200-ebeeab6833fb'
 UNORDERED = {'ALFMultipleCollectionsFound', 'ALFMultipleRevisionsFound'}
 

@@ -15,6 +15,9 @@ from _differential import (
 )
 from alf_fast.exceptions import ALFError
 
+# Every test runs on both paths of filter_datasets (Python lists and polars).
+pytestmark = pytest.mark.usefixtures('filter_engine')
+
 EID = 'e70388ad-6bfe-37d0-a200-ebeeab6833fb'
 EID2 = '0d3507cd-f190-39bb-9111-17bb3ac2b05e'
 UNKNOWN = '11111111-1111-4111-8111-111111111111'

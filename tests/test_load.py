@@ -24,6 +24,9 @@ from alf_fast.exceptions import (
     ALFObjectNotFound,
 )
 
+# Every test runs on both paths of filter_datasets (Python lists and polars).
+pytestmark = pytest.mark.usefixtures('filter_engine')
+
 EID = 'e70388ad-6bfe-37d0-a200-ebeeab6833fb'
 EID3 = '49d5521b-23f4-37f0-b62e-2ba0b6bbd9bf'
 KS005 = '20a22258-9680-38d6-b9de-0597a3c5bc1d'

@@ -74,6 +74,14 @@ _PART_NAMES = (
     'extension',
 )
 _MAX_LISTED = 10
+SMALL_FRAME_ROWS = 512
+"""int: frames of at most this many rows are filtered on Python lists, not by polars.
+
+A session has tens of rows, where each polars operation costs more in fixed overhead (~50 µs)
+than Python's ``re`` takes for the whole frame. Both paths give the same rows, order, columns,
+warnings and errors; the tests run with this set to 0 as well (polars only).
+"""
+_REV_FOLDER = re.compile('#.*#/')
 
 
 # --- pattern construction ------------------------------------------------------------------
@@ -339,6 +347,16 @@ def qc_rank(df: pl.DataFrame) -> pl.Expr:
 
 
 @lru_cache(maxsize=1)
+def _rel_path_python() -> re.Pattern:
+    return re.compile(_fill('^' + COLLECTION_SPEC + FILE_SPEC, _DEFAULTS))
+
+
+def _match_rel_paths(paths: list) -> list[re.Match | None]:
+    pattern = _rel_path_python()
+    return [pattern.match(p) if p is not None else None for p in paths]
+
+
+@lru_cache(maxsize=1)
 def _rel_path_rust() -> str:
     tpl = '^' + COLLECTION_SPEC + FILE_SPEC.replace(_NS_TEMPLATE, _NS_TEMPLATE_RUST, 1)
     return to_rust(_fill(tpl, _RUST_DEFAULTS), keep_groups=True).text
@@ -358,14 +376,24 @@ def parse_rel_paths(paths: pl.Series) -> pl.DataFrame:
         Columns collection, revision (without ``#``), namespace, object, attribute, timescale,
         extra, extension; ``object`` is null exactly when the path does not parse.
     """
-    if paths.str.contains('\n', literal=True).any():  # keep Python's `$` exact
-        pattern = re.compile(_fill('^' + COLLECTION_SPEC + FILE_SPEC, _DEFAULTS))
-        rows = [pattern.match(p) if p is not None else None for p in paths.to_list()]
+    # Python's `re` is the reference: used for small columns (cheaper than polars' fixed cost)
+    # and wherever a newline could make Rust's `$` differ.
+    if paths.len() <= SMALL_FRAME_ROWS or paths.str.contains('\n', literal=True).any():
+        rows = _match_rel_paths(paths.to_list())
         return pl.DataFrame(
             {k: [m[k] if m else None for m in rows] for k in _PART_NAMES},
             schema=dict.fromkeys(_PART_NAMES, pl.String),
         )
     return paths.str.extract_groups(_rel_path_rust()).struct.unnest().select(_PART_NAMES)
+
+
+def rel_path_columns(paths: pl.Series, *names: str) -> list[list[str | None]]:
+    """Some columns of :func:`parse_rel_paths` as lists (without a frame for small inputs)."""
+    if paths.len() <= SMALL_FRAME_ROWS:
+        rows = _match_rel_paths(paths.to_list())
+        return [[m[name] if m else None for m in rows] for name in names]
+    parts = parse_rel_paths(paths)
+    return [parts.get_column(name).to_list() for name in names]
 
 
 def _revisions(df: pl.DataFrame) -> pl.Series:
@@ -637,6 +665,17 @@ def filter_datasets(
     """
     patterns = build_patterns(filename, collection, revision, revision_last_before, wildcards)
     level = QC_ORDER.index(QC.validate(qc).name)
+    if _small(all_datasets, patterns):
+        match = _match_small(all_datasets, patterns, level, ignore_qc_not_set)
+        if match.height == 0 or not (revision_last_before or assert_unique):
+            return match
+        match = _check_small(match, revision_last_before, assert_unique)
+        if not revision_last_before:
+            return match
+        if _sink is None:
+            with one_warning(stacklevel=5) as sink:
+                return _last_before_small(match, revision, assert_unique, sink)
+        return _last_before_small(match, revision, assert_unique, _sink)
     rank = qc_rank(all_datasets)
     qc_mask = rank <= level
     if ignore_qc_not_set:
@@ -688,3 +727,130 @@ def _last_before_unique(match, revision, assert_unique, sink) -> pl.DataFrame:
     if assert_unique and match.height > 1:
         raise ALFMultipleObjectsFound(_quoted(match.get_column('rel_path').to_list()))
     return match
+
+
+# --- the same filter on Python lists, for small frames ------------------------------------
+
+
+def _small(df: pl.DataFrame, patterns: _Patterns) -> bool:
+    """Whether :func:`filter_datasets` may take the Python path for `df`.
+
+    Not for POSIX classes (ONE may evaluate them with RE2, see :func:`match_paths`) nor for a
+    ``qc`` column that is not text-like (left to polars' casting rules).
+    """
+    if df.height > SMALL_FRAME_ROWS:
+        return False
+    if '[:' in patterns.python and _POSIX_CLASS.search(patterns.python):
+        return False
+    dtype = df.get_column('qc').dtype if 'qc' in df.columns else None
+    return dtype == pl.String or isinstance(dtype, (pl.Enum, pl.Categorical))
+
+
+def _match_small(df: pl.DataFrame, patterns: _Patterns, level: int, ignore_not_set: bool):
+    """The rows matching the path pattern and QC level (``re.match`` as in match_paths)."""
+    codes = {name: i for i, name in enumerate(QC_ORDER)}
+    lowest = 1 if ignore_not_set else 0
+    compiled = re.compile(patterns.python)
+    mask = []
+    for path, qc in zip(
+        df.get_column('rel_path').to_list(),
+        df.get_column('qc').cast(pl.String).to_list(),
+        strict=True,
+    ):
+        rank = codes.get(qc)
+        mask.append(
+            rank is not None
+            and lowest <= rank <= level
+            and path is not None
+            and compiled.match(path) is not None
+        )
+    return df if all(mask) else df.filter(pl.Series(mask, dtype=pl.Boolean))
+
+
+def _check_small(match: pl.DataFrame, revision_last_before: bool, assert_unique: bool):
+    """Validate the paths, add the revision column and apply the uniqueness checks."""
+    paths = match.get_column('rel_path').to_list()
+    if 'revision' in match.columns and not assert_unique:
+        return match  # as in filter_datasets: the paths are not parsed at all
+    parts = _match_rel_paths(paths)
+    invalid = next((p for p, m in zip(paths, parts, strict=True) if m is None), None)
+    if invalid is not None:
+        raise ALFInvalid(invalid)
+    if 'revision' not in match.columns:
+        revisions = [m['revision'] or '' for m in parts]
+        match = match.with_columns(pl.Series('revision', revisions, dtype=pl.String))
+    if assert_unique:
+        collections = list(dict.fromkeys(m['collection'] or '' for m in parts))
+        if len(collections) > 1:
+            raise ALFMultipleCollectionsFound(_quoted(collections))
+        if not revision_last_before:
+            revisions = list(dict.fromkeys(match.get_column('revision').to_list()))
+            if len(revisions) > 1:
+                raise ALFMultipleRevisionsFound(_quoted(revisions))
+            if match.height > 1:
+                raise ALFMultipleObjectsFound(_quoted(paths))
+    return match
+
+
+def _last_before_small(match: pl.DataFrame, revision, assert_unique, sink) -> pl.DataFrame:
+    """:func:`_last_before_unique` on lists: same rows, order, warnings and errors."""
+    revs = match.get_column('revision').to_list()
+    has_default = 'default_revision' in match.columns
+    if None in revs or (has_default and match.schema['default_revision'] != pl.Boolean):
+        # null revisions sort (and compare) by polars' rules: leave them to polars
+        return _last_before_unique(match, revision, assert_unique, sink)
+    paths = match.get_column('rel_path').to_list()
+    keys = [_REV_FOLDER.sub('', p) for p in paths]
+    rows = range(len(paths))
+
+    def pick_latest(subset) -> list[int]:
+        # per key the greatest revision, first in table order on ties; in key order
+        best: dict[str, int] = {}
+        for i in subset:
+            if keys[i] not in best or revs[i] > revs[best[keys[i]]]:
+                best[keys[i]] = i
+        return [best[k] for k in sorted(best)]
+
+    def first_paths(subset) -> list[str]:
+        first: dict[str, int] = {}
+        for i in subset:
+            first.setdefault(keys[i], i)
+        return [paths[first[k]] for k in sorted(first)]
+
+    if revision is not None:
+        chosen = pick_latest(i for i in rows if revs[i] <= revision)
+    elif has_default:
+        is_default = [bool(x) for x in match.get_column('default_revision').to_list()]
+        count: dict[str, int] = {}
+        ndef: dict[str, int] = {}
+        for k, d in zip(keys, is_default, strict=True):
+            count[k] = count.get(k, 0) + 1
+            ndef[k] = ndef.get(k, 0) + d
+        if assert_unique:
+            clash = [i for i in rows if is_default[i] and ndef[keys[i]] > 1]
+            if clash:
+                first_key = min(keys[i] for i in clash)
+                raise ALFMultipleRevisionsFound(
+                    _quoted([revs[i] for i in clash if keys[i] == first_key])
+                )
+        single = [i for i in rows if ndef[keys[i]] == 1 and is_default[i]]
+        lone = [i for i in rows if ndef[keys[i]] == 0 and count[keys[i]] == 1]
+        rest = [i for i in rows if not (ndef[keys[i]] == 1 or count[keys[i]] == 1)]
+        if rest:
+            sink.no_default.extend(first_paths(rest))
+        chosen = single + lone + pick_latest(rest)
+    else:
+        chosen = pick_latest(rows)
+        sink.no_default.extend(first_paths(rows))
+    if len(chosen) == len(paths):
+        chosen.sort()  # nothing dropped: table order
+    else:
+        chosen.sort(key=keys.__getitem__)  # one row per key: ONE's order
+    chosen_revs = list(dict.fromkeys(revs[i] for i in chosen))
+    if len(chosen_revs) > 1:
+        sink.mixed = chosen_revs
+    if assert_unique and len(chosen) > 1:
+        raise ALFMultipleObjectsFound(_quoted([paths[i] for i in chosen]))
+    if chosen == list(rows):
+        return match
+    return match[chosen] if chosen else match.head(0)

@@ -41,7 +41,7 @@ import numpy as np
 import polars as pl
 
 from alf_fast import io as alfio
-from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths
+from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths, rel_path_columns
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import (
     ALFError,
@@ -153,18 +153,34 @@ class ListingMixin:
         return out
 
     def _session_paths(self, eids: list[str]) -> dict[str, tuple[PurePosixALFPath, Any]]:
-        """Per eid: ONE's relative session folder and the folder to read from."""
-        sessions = self._cache['sessions'].filter(pl.col('id').is_in(eids))
-        root = ALFPath(self.cache_dir)
+        """Per eid: ONE's relative session folder and the folder to read from.
+
+        The folders derived from the sessions table are cached per eid (a lookup in the table
+        and two path constructions cost more than loading a small object); the cache follows
+        the sessions table and cache_dir objects. Whether a folder exists is checked each call.
+        """
+        sessions = self._cache['sessions']
+        root_dir = self.cache_dir
+        cached = getattr(self, '_session_folders', None)
+        if cached is None or cached[0] is not sessions or cached[1] is not root_dir:
+            cached = self._session_folders = (sessions, root_dir, {})
+        known = cached[2]
+        missing = [e for e in eids if e not in known]
+        if missing:
+            root = ALFPath(root_dir)
+            for record in sessions.filter(pl.col('id').is_in(missing)).iter_rows(named=True):
+                rel = _session_rel_path(record)
+                known[record['id']] = (rel, root / rel, record)
         out = {}
-        for record in sessions.iter_rows(named=True):
-            rel = _session_rel_path(record)
-            folder = root / rel
+        for eid in eids:
+            if eid not in known:
+                continue
+            rel, folder, record = known[eid]
             if not folder.is_dir():
                 on_disk = getattr(self, '_session_on_disk', None)
                 found = on_disk(record) if on_disk else None
                 folder = ALFPath(found) if found else folder
-            out[record['id']] = (rel, folder)
+            out[eid] = (rel, folder)
         return out
 
     def _check_filesystem(self, datasets, offline=None, update_exists=True, check_hash=True):
@@ -190,24 +206,34 @@ class ListingMixin:
             return []
         if 'eid' not in datasets.columns:
             datasets = self._with_eids(datasets)
-        folders = self._session_paths(datasets.get_column('eid').unique().to_list())
+        eids = datasets.get_column('eid').to_list()
+        folders = self._session_paths(list(dict.fromkeys(eids)))
+        # Plain lists of the few columns needed, and a path object only for files found.
+        none = [None] * datasets.height
+        sizes, hashes = (
+            datasets.get_column(c).to_list() if c in datasets.columns else none
+            for c in ('file_size', 'hash')
+        )
         files: list[ALFPath | None] = []
-        for row in datasets.iter_rows(named=True):
-            rel, folder = folders.get(row['eid'], (None, None))
+        for eid, rel_path, file_size, md5 in zip(
+            eids, datasets.get_column('rel_path').to_list(), sizes, hashes, strict=True
+        ):
+            rel, folder = folders.get(eid, (None, None))
             if folder is None:
                 files.append(None)
                 continue
-            file = folder / row['rel_path']
             try:
-                size = file.stat().st_size
+                size = os.stat(os.path.join(folder, rel_path)).st_size
             except OSError:
                 files.append(None)
                 continue
-            where = PurePosixPath(rel, row['rel_path'])
-            if row.get('file_size') and size != row['file_size']:
-                _logger.warning('local file size mismatch on dataset: %s', where)
-            elif check_hash and row.get('hash') and _md5(file) != row['hash']:
-                _logger.warning('local md5 mismatch on dataset: %s', where)
+            file = folder / rel_path
+            if file_size and size != file_size:
+                _logger.warning(
+                    'local file size mismatch on dataset: %s', PurePosixPath(rel, rel_path)
+                )
+            elif check_hash and md5 and _md5(file) != md5:
+                _logger.warning('local md5 mismatch on dataset: %s', PurePosixPath(rel, rel_path))
             files.append(file)
         found = [f is not None for f in files]
         if update_exists and found != datasets.get_column('exists').to_list():
@@ -477,13 +503,14 @@ class ListingMixin:
             )
         if datasets.height == 0:
             raise ALFObjectNotFound(obj)
-        parts = parse_rel_paths(datasets.get_column('rel_path'))
-        objects = parts.get_column('object').fill_null('').unique(maintain_order=True).to_list()
-        collections = parts.get_column('collection').fill_null('').unique(maintain_order=True)
+        objects, collections = (
+            list(dict.fromkeys(x or '' for x in column))
+            for column in rel_path_columns(datasets.get_column('rel_path'), 'object', 'collection')
+        )
         if len(objects) > 1:
             raise ALFMultipleObjectsFound(*objects)
-        if collections.len() > 1:
-            raise ALFMultipleCollectionsFound(*collections.to_list())
+        if len(collections) > 1:
+            raise ALFMultipleCollectionsFound(*collections)
         files = [f for f in self._check_filesystem(datasets, check_hash=check_hash) if f]
         if not files:
             raise ALFObjectNotFound(f'ALF object "{obj}" not found on disk')
