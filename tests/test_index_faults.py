@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from alf_fast import make_parquet_db
-from alf_fast._corpus import BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
+from alf_fast._corpus import BAD_NAMES, BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
 from alf_fast.cache import _Lock, build_cache
 from conftest import one_make_parquet_db
 
@@ -64,15 +64,7 @@ def test_one_api_still_fails_where_the_contract_says(tmp_path, case):
         one_make_parquet_db(root)
 
 
-NON_ALF = {
-    'hidden_file_name': 'alf/.hidden.x.npy',
-    'space_in_name': 'alf/bad name.x.npy',
-    'pyc_name': '__pycache__/m.cpython-311.pyc',
-    'trailing_dot_name': 'alf/x.y.z.',
-    'combining_mark_name': 'alf/tri\u0301als.intervals.npy',
-    'invalid_collection': 'sub dir/obj.attr.npy',
-    'collection_after_revision': 'alf/#v1#/sub/a.b.npy',
-}
+NON_ALF = BAD_NAMES
 
 
 @pytest.mark.parametrize('case', sorted(NON_ALF))

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    'BAD_NAMES',
     'BROKEN_CASES',
     'BROKEN_EXPECTED',
     'DEFAULT_LABS',
@@ -402,6 +403,18 @@ BROKEN_CASES: tuple[str, ...] = tuple(BROKEN_EXPECTED)
 
 _GOOD = 'mylab/Subjects/SWC_001/2023-01-01/001'
 
+#: The offending file of each non-ALF case of :func:`build_broken_tree`, relative to the good
+#: session.
+BAD_NAMES: dict[str, str] = {
+    'hidden_file_name': 'alf/.hidden.x.npy',
+    'space_in_name': 'alf/bad name.x.npy',
+    'pyc_name': '__pycache__/m.cpython-311.pyc',
+    'trailing_dot_name': 'alf/x.y.z.',
+    'combining_mark_name': 'alf/tri\u0301als.intervals.npy',
+    'invalid_collection': 'sub dir/obj.attr.npy',
+    'collection_after_revision': 'alf/#v1#/sub/a.b.npy',
+}
+
 
 def build_broken_tree(root: str | os.PathLike[str], case: str) -> Path:
     """Build a small tree showing one of ONE-api's failure modes (contract 1.6, 2.9, 10).
@@ -468,17 +481,8 @@ def build_broken_tree(root: str | os.PathLike[str], case: str) -> Path:
     if case not in ('only_empty_sessions', 'no_sessions'):
         _write_bytes(good / 'alf/_ibl_trials.intervals.npy', _npy(np.zeros((2, 2))))
 
-    bad_names = {
-        'hidden_file_name': 'alf/.hidden.x.npy',
-        'space_in_name': 'alf/bad name.x.npy',
-        'pyc_name': '__pycache__/m.cpython-311.pyc',
-        'trailing_dot_name': 'alf/x.y.z.',
-        'combining_mark_name': 'alf/tri\u0301als.intervals.npy',
-        'invalid_collection': 'sub dir/obj.attr.npy',
-        'collection_after_revision': 'alf/#v1#/sub/a.b.npy',
-    }
-    if case in bad_names:
-        _write_bytes(good / bad_names[case], _npy(np.zeros(2)))
+    if case in BAD_NAMES:
+        _write_bytes(good / BAD_NAMES[case], _npy(np.zeros(2)))
     elif case == 'empty_session':
         (root / 'mylab/Subjects/SWC_002/2023-01-02/001').mkdir(parents=True)
     elif case == 'session_without_datasets':
