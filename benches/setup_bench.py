@@ -164,7 +164,8 @@ def ratio(a, b):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--data', type=Path, required=True, help='where the trees are built')
+    parser.add_argument('--data', type=Path, help='where the trees are built')
+    parser.add_argument('--render', type=Path, help='only rewrite setup.md from this setup.json')
     parser.add_argument('--runs', type=int, default=3)
     parser.add_argument('--cap-minutes', type=float, default=10.0)
     parser.add_argument(
@@ -183,6 +184,12 @@ def main(argv=None) -> int:
         help='do not run ONE-api on the large tree (benches/suite.py measures it too)',
     )
     args = parser.parse_args(argv)
+    if args.render:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / 'setup.md').write_text(report(json.loads(args.render.read_text())))
+        return 0
+    if args.data is None:
+        parser.error('--data is required')
     cap = args.cap_minutes * 60
     args.data.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -240,8 +247,8 @@ def main(argv=None) -> int:
     return 0
 
 
-def fmt(x, unit='s'):
-    return '—' if x is None else f'{x:.2f} {unit}'
+def fmt(x, unit=' s'):
+    return '—' if x is None else f'{x:.2f}{unit}'
 
 
 def cell(m):
@@ -285,9 +292,7 @@ def report(r) -> str:
         f'| {t["large"]["files"]:,} files, hash off | {cell(r["large_alf"])} | `find` '
         f'{cell(r["large_find"])} | {fmt_ratio(ratio(r["large_alf"], r["large_find"]))} of '
         f"find's time | {r['large_alf']['peak_mb']:.0f} MB |",
-        f'| {t["large"]["files"]:,} files, hash off | {cell(r["large_alf"])} | ONE-api '
-        f'{cell(r["large_one"])} (peak {fmt(r["large_one"]["peak_mb"], "MB")}) | '
-        f'**{fmt_ratio(ratio(r["large_one"], r["large_alf"]))} faster** | |',
+        large_one_row(r),
         '',
         f'alf_fast files/s: {rate(t["small"]["files"], r["small_alf"])} '
         f'({t["small"]["files"]:,}), {rate(t["large"]["files"], r["large_alf"])} '
@@ -296,6 +301,17 @@ def report(r) -> str:
         '',
     ]
     return '\n'.join(lines)
+
+
+def large_one_row(r) -> str:
+    t, one, alf = r['trees'], r['large_one'], r['large_alf']
+    head = f'| {t["large"]["files"]:,} files, hash off | {cell(alf)} | ONE-api '
+    if one.get('skipped'):
+        return head + 'not run here: see `results.md` of `benches/suite.py` | | |'
+    return (
+        head + f'{cell(one)} (peak {fmt(one["peak_mb"], " MB")}) | '
+        f'**{fmt_ratio(ratio(one, alf))} faster** | |'
+    )
 
 
 def fmt_ratio(x):

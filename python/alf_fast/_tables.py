@@ -323,6 +323,10 @@ def read_table(path: Path, name: str, meta: dict[str, Any], index: list[str] | N
     keys = _INDEX.get(name, index)
     if not _is_sorted(frame, keys):
         frame = frame.sort(keys, maintain_order=True, nulls_last=False)
+    if keys:
+        # Record what was just checked, so that later binary searches on the leading id column
+        # do not re-verify the order of a million rows (7 ms) on first use.
+        frame = frame.with_columns(pl.col(keys[0]).set_sorted())
     return frame
 
 
