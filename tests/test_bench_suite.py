@@ -9,12 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+# The suite needs both; they are test dependencies (pyproject's `test` extra), so a missing one
+# must fail here rather than skip.
+import matplotlib  # noqa: F401
+import one.api  # noqa: F401
 import pytest
 
 SUITE = Path(__file__).resolve().parents[1] / 'benches' / 'suite.py'
-
-pytest.importorskip('one.api')
-pytest.importorskip('matplotlib')
 
 
 @pytest.fixture(scope='module')
