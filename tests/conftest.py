@@ -46,6 +46,16 @@ def filter_engine(request, monkeypatch):
     return request.param
 
 
+def outcome(fn, *args, **kwargs):
+    """The result of a call, or ``(exception class name, message)`` if it raised."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            return fn(*args, **kwargs)
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
 @pytest.fixture(scope='session')
 def f_template(tmp_path_factory) -> Path:
     """Fixture F (contract 0.2) indexed by ONE-api with the pinned namespace. Do not modify."""

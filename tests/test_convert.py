@@ -10,27 +10,16 @@ import shutil
 import sys
 import types
 import uuid
-import warnings
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from conftest import one_make_parquet_db
+from conftest import one_make_parquet_db, outcome
 
 EID = uuid.UUID('e70388ad-6bfe-37d0-a200-ebeeab6833fb')  # SWC_001 2023-01-01 001
 KS5 = uuid.UUID('20a22258-9680-38d6-b9de-0597a3c5bc1d')  # KS005/2022-12-31/1 (no lab, unpadded)
-
-
-def outcome(fn, *args, **kwargs):
-    """The result of a call, or ``(exception class name, message)`` if it raised."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            return fn(*args, **kwargs)
-    except Exception as e:
-        return type(e).__name__, str(e)
 
 
 def same(ours, theirs, name, *args, **kwargs):

@@ -16,17 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from alf_fast._corpus import build_edge_tree
-from conftest import one_make_parquet_db
-
-
-def outcome(fn, *args, **kwargs):
-    """The result of a call, or ``(exception class name, message)`` if it raised."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            return fn(*args, **kwargs)
-    except Exception as e:
-        return type(e).__name__, str(e)
+from conftest import one_make_parquet_db, outcome
 
 
 def natural(one, eids):
