@@ -41,6 +41,8 @@ pub struct Index {
     pub issues: Vec<Issue>,
     /// Files inside sessions skipped as not ALF.
     pub skipped: Vec<Issue>,
+    /// Paths ignored as ONE ignores them, for a validator (see [`Walk::notes`]).
+    pub notes: Vec<Issue>,
     /// Total size of the indexed datasets in bytes.
     pub bytes: u64,
 }
@@ -72,6 +74,7 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     let root = std::mem::take(&mut walk.root);
     let issues = std::mem::take(&mut walk.issues);
     let skipped = std::mem::take(&mut walk.skipped);
+    let notes = std::mem::take(&mut walk.notes);
     let tables = table::build(walk, options.ids, hashes)?;
     release_free_memory();
     Ok(Index {
@@ -79,6 +82,7 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
         tables,
         issues,
         skipped,
+        notes,
         bytes,
     })
 }

@@ -93,6 +93,10 @@ pub enum IssueKind {
     BadSessionFolder,
     /// A second session folder with the same session string id as an earlier one (skipped).
     DuplicateSession,
+    /// A hidden folder outside any session, not searched for sessions (a note).
+    HiddenFolder,
+    /// A file outside any session whose name is a valid ALF dataset name (a note).
+    OutsideSession,
 }
 
 /// A path the walk could not index, with the reason.
@@ -120,6 +124,10 @@ pub struct Walk {
     pub issues: Vec<Issue>,
     /// Files skipped because their relative path is not valid ALF.
     pub skipped: Vec<Issue>,
+    /// Paths the index ignores as ONE does, but a validator reports: hidden folders outside
+    /// sessions and ALF-named files outside any session. Cheap to collect (they are few and
+    /// lie above the session folders), so collected on every walk.
+    pub notes: Vec<Issue>,
 }
 
 /// Where a queued folder sits relative to the sessions found so far.
@@ -144,6 +152,7 @@ struct Collector {
     datasets: Vec<Dataset>,
     issues: Vec<Issue>,
     skipped: Vec<Issue>,
+    notes: Vec<Issue>,
 }
 
 struct Shared<'a> {
@@ -324,7 +333,14 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
                 Some(ctx) => Some(Arc::clone(ctx)),
                 // Outside sessions, hidden folders (.snapshot, .Trash, ...) are copies or
                 // debris; searching them would index the same sessions twice.
-                None if name.starts_with('.') => continue,
+                None if name.starts_with('.') => {
+                    out.notes.push(Issue {
+                        path: PathBuf::from(join(&job.path, name)),
+                        kind: IssueKind::HiddenFolder,
+                        message: "hidden folder: not searched for sessions".into(),
+                    });
+                    continue;
+                }
                 None => session_for_dir(shared, &join(&job.path, name), name.len(), out),
             };
             let path = join(&job.path, name);
@@ -350,6 +366,13 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
                     push(worker, shared, Job { path, session });
                 }
             }
+        } else if name.bytes().filter(|&b| b == b'.').count() >= 2 && spec::is_valid_filename(name)
+        {
+            out.notes.push(Issue {
+                path: PathBuf::from(join(&job.path, name)),
+                kind: IssueKind::OutsideSession,
+                message: "ALF file outside any session folder: not indexed".into(),
+            });
         }
     }
 }
@@ -535,6 +558,7 @@ fn merge(root: PathBuf, collectors: Vec<Collector>) -> Walk {
     let mut sessions = Vec::new();
     let mut issues = Vec::new();
     let mut skipped = Vec::new();
+    let mut notes = Vec::new();
     // The largest collector's vector becomes the result and the others are appended to it, so
     // the datasets are copied once at most and never held twice.
     let mut collectors = collectors;
@@ -549,6 +573,7 @@ fn merge(root: PathBuf, collectors: Vec<Collector>) -> Walk {
         sessions.extend(c.sessions);
         issues.extend(c.issues);
         skipped.extend(c.skipped);
+        notes.extend(c.notes);
     }
     sessions.sort_by(|a, b| {
         cmp_path(
@@ -591,12 +616,14 @@ fn merge(root: PathBuf, collectors: Vec<Collector>) -> Walk {
     });
     issues.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    notes.sort_by(|a, b| a.path.cmp(&b.path));
     Walk {
         root,
         sessions: kept,
         datasets,
         issues,
         skipped,
+        notes,
     }
 }
 

@@ -216,3 +216,38 @@ fn cancelling_stops_the_walk() {
         Err(alf_core::Error::Cancelled)
     ));
 }
+
+#[test]
+fn notes_hidden_folders_and_alf_files_outside_sessions() {
+    let t = sample_tree("notes");
+    let idx = index(
+        &t.0,
+        &IndexOptions {
+            threads: 2,
+            hash_files: false,
+            ids: IdScheme::Stable,
+        },
+        &Progress::default(),
+    )
+    .unwrap();
+    let notes: Vec<(IssueKind, String)> = idx
+        .notes
+        .iter()
+        .map(|n| {
+            let rel = n.path.strip_prefix(&idx.root).unwrap();
+            (n.kind, rel.to_string_lossy().into_owned())
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            (IssueKind::HiddenFolder, ".snapshot".to_owned()),
+            (IssueKind::OutsideSession, "root.level.npy".to_owned()),
+            // Below a folder whose date is impossible, so not a session.
+            (
+                IssueKind::OutsideSession,
+                "s3/2020-13-45/001/wheel.position.npy".to_owned()
+            ),
+        ]
+    );
+}

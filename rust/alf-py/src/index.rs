@@ -25,6 +25,8 @@ fn kind_name(kind: IssueKind) -> &'static str {
         IssueKind::NotAlf => "not_alf",
         IssueKind::BadSessionFolder => "bad_session_folder",
         IssueKind::DuplicateSession => "duplicate_session",
+        IssueKind::HiddenFolder => "hidden_folder",
+        IssueKind::OutsideSession => "outside_session",
     }
 }
 
@@ -43,8 +45,8 @@ fn issues(list: Vec<Issue>) -> Vec<(String, &'static str, String)> {
 /// Indexes `root`. `ids` is `"stable"`, `"strings"` or `"namespace"` (then `namespace` is the
 /// UUID string). `progress(files, dirs, files_hashed, bytes_hashed)` is called about five times
 /// a second while the work runs. Returns a dict with `root`, `sessions` and `datasets` (Arrow
-/// streams of record batches, each consumable once), `n_datasets`, `issues`, `skipped` (lists
-/// of `(path, kind, message)`) and `bytes`.
+/// streams of record batches, each consumable once), `n_datasets`, `issues`, `skipped`, `notes`
+/// (lists of `(path, kind, message)`) and `bytes`.
 #[pyfunction]
 #[pyo3(signature = (root, *, threads = 0, hash_files = false, ids = "stable", namespace = None, progress = None))]
 pub fn index_tree<'py>(
@@ -130,6 +132,7 @@ pub fn index_tree<'py>(
     )?;
     out.set_item("issues", issues(index.issues))?;
     out.set_item("skipped", issues(index.skipped))?;
+    out.set_item("notes", issues(index.notes))?;
     out.set_item("bytes", index.bytes)?;
     Ok(out)
 }

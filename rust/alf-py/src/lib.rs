@@ -5,6 +5,7 @@
 //! back. Argument checking and defaults live in the Python package.
 
 mod error;
+mod hash;
 mod index;
 mod parse;
 
@@ -26,6 +27,7 @@ fn _alf_fast(m: &Bound<'_, PyModule>) -> PyResult<()> {
         alf_core::ids::STABLE_NAMESPACE.hyphenated().to_string(),
     )?;
     m.add_function(wrap_pyfunction!(index::index_tree, m)?)?;
+    m.add_function(wrap_pyfunction!(hash::md5_files, m)?)?;
     m.add_function(wrap_pyfunction!(parse::rel_path_parts, m)?)?;
     m.add_function(wrap_pyfunction!(parse::session_path_parts, m)?)?;
     m.add_function(wrap_pyfunction!(parse::is_valid_filename, m)?)?;
