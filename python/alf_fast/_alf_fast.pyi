@@ -10,6 +10,7 @@ __all__ = [
     'build_profile',
     'index_tree',
     'is_valid_filename',
+    'md5_files',
     'rel_path_parts',
     'session_path_parts',
 ]
@@ -31,6 +32,7 @@ class _IndexResult(TypedDict):
     n_datasets: int
     issues: list[tuple[str, str, str]]
     skipped: list[tuple[str, str, str]]
+    notes: list[tuple[str, str, str]]
     bytes: int
 
 def index_tree(
@@ -47,6 +49,19 @@ def index_tree(
     ``progress(files, folders, files_hashed, bytes_hashed)`` is called about five times a
     second. Raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root, ``OSError``
     naming the file when hashing fails, ``KeyboardInterrupt`` when interrupted.
+    """
+
+def md5_files(
+    paths: list[str | PathLike[str]],
+    *,
+    threads: int = 0,
+    progress: Callable[[int, int, int, int], Any] | None = None,
+) -> list[str]:
+    """md5 of each file as lowercase hex (GIL released, ``threads`` threads, 0: one per core).
+
+    ``progress(files, 0, files_hashed, bytes_hashed)`` is called about five times a second.
+    Raises ``OSError`` naming the first file that cannot be read, ``KeyboardInterrupt`` when
+    interrupted.
     """
 
 def rel_path_parts(

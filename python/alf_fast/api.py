@@ -611,7 +611,7 @@ class One(ListingMixin, ConversionMixin):
         assert cache_dir.exists(), f'{cache_dir} does not exist'
         tables_dir = Path(kwargs['out_dir']) if kwargs.get('out_dir') else cache_dir
 
-        if (tables_dir / 'sessions.pqt').exists():
+        if (tables_dir / 'sessions.pqt').exists() and not kwargs.get('update'):
             rebuild = False
             if not silent:
                 answer = input(f'Cache tables exist for {tables_dir}, overwrite? [y/N]')

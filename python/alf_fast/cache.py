@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from alf_fast import _parquet
+from alf_fast import _parquet, _update
 
 __all__ = ['IndexReport', 'Progress', 'index_tree', 'make_parquet_db']
 
@@ -55,6 +55,8 @@ class IndexReport:
     seconds: float
     issues: list[tuple[str, str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: What an update changed (None unless ``update=True``).
+    update: _update.UpdateSummary | None = None
 
 
 def _check_dir(path, what: str) -> Path:
@@ -207,6 +209,7 @@ def build_cache(
     threads: int | None = None,
     progress=None,
     namespace=None,
+    update: bool = False,
 ) -> IndexReport:
     """Index ``root_dir`` and write ``sessions.pqt`` and ``datasets.pqt``; see
     :func:`make_parquet_db`. Returns the full report used by the command line."""
@@ -217,11 +220,13 @@ def build_cache(
         raise TypeError(f'lab must be a str, got {type(lab).__name__}')
 
     with _Lock(out):
+        plan = _update.Plan(out, _ids_argument(hash_ids, namespace), hash_files, lab, root, update)
         sessions, datasets, raw = index_tree(
-            root, hash_ids, hash_files, threads, progress, namespace
+            root, hash_ids, plan.walk_hashes, threads, progress, namespace
         )
         if lab:
             sessions = _fill_lab(sessions, lab)
+        datasets = plan.datasets(sessions, datasets, threads, _progress_callback(progress))
         _report_issues(raw['issues'], raw['skipped'])
         n_datasets = raw['n_datasets']
         if sessions.num_rows == 0 or n_datasets == 0:
@@ -230,10 +235,11 @@ def build_cache(
 
         meta = _parquet.one_metadata(root)
         ses_schema = _parquet.one_schema('sessions', sessions.num_rows, meta, hash_ids)
-        ds_schema = _parquet.one_schema('datasets', n_datasets, meta, hash_ids)
+        ds_schema = plan.stamp(_parquet.one_schema('datasets', n_datasets, meta, hash_ids))
 
         def dataset_batches():
             for batch in datasets:
+                plan.record(batch)
                 yield _parquet.conform(batch, ds_schema)
 
         fn_ses, fn_dsets = out / 'sessions.pqt', out / 'datasets.pqt'
@@ -241,6 +247,7 @@ def build_cache(
             {
                 fn_ses: (ses_schema, [_parquet.conform(sessions, ses_schema)]),
                 fn_dsets: (ds_schema, dataset_batches()),
+                **plan.files(out),
             }
         )
     return IndexReport(
@@ -253,6 +260,7 @@ def build_cache(
         seconds=time.perf_counter() - start,
         issues=raw['issues'],
         skipped=raw['skipped'],
+        update=plan.summary,
     )
 
 
@@ -265,6 +273,7 @@ def make_parquet_db(
     threads: int | None = None,
     progress=None,
     namespace=None,
+    update: bool = False,
 ) -> tuple[Path, Path]:
     """Index the ALF datasets under a folder and save ONE's two cache tables.
 
@@ -295,6 +304,11 @@ def make_parquet_db(
         about five times a second.
     namespace : str, uuid.UUID, optional
         Use ONE's id scheme under this UUID namespace (ONE draws a random one per build).
+    update : bool
+        Rebuild from a fresh walk but keep the md5 of every file whose size and modification
+        time are unchanged since the previous build in ``out_dir``, hashing only new and
+        changed files. The result equals a full rebuild. Previous tables built with other
+        options, or not by alf_fast, are rebuilt in full with a ``FullRebuildWarning``.
 
     Returns
     -------
@@ -313,6 +327,6 @@ def make_parquet_db(
         Another build holds the lock on ``out_dir``.
     """
     report = build_cache(
-        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace
+        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace, update
     )
     return report.sessions_path, report.datasets_path

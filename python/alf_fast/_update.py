@@ -1,0 +1,406 @@
+"""Incremental re-indexing: a fresh walk, with the md5 of every file whose size and modification
+time are unchanged since the last build taken from the previous tables.
+
+What an update needs beyond ONE's tables is kept where ONE-api does not see it:
+
+- the options of the build (id scheme, namespace, hashing, lab, root) and a random build token,
+  as JSON under the key ``alf_fast`` of ``datasets.pqt``'s parquet metadata, which pandas and
+  ONE ignore;
+- the modification time of every dataset, one ``int64`` per row in the datasets table's row
+  order, in the sidecar ``.alf_fast_state.parquet`` next to the tables. Its name does not end
+  in ``.pqt``, which ONE would try to load as a table, and it carries the same token, so a
+  sidecar left beside tables rebuilt by another tool is never trusted.
+
+An extra ``mtime_ns`` column in ``datasets.pqt`` would load in ONE-api too, but it then appears
+in every frame ONE returns from the table (``list_datasets(details=True)``, ``cache.datasets``),
+so our tables would no longer be ONE's layout (tests/test_update.py shows both).
+
+Files whose size and mtime are unchanged keep their previous md5, as ``rsync`` and ``git``
+assume: a file rewritten in place with the same size within the file system's timestamp
+resolution is not re-hashed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+__all__ = ['STATE_NAME', 'FullRebuildWarning', 'Plan', 'UpdateSummary']
+
+_logger = logging.getLogger(__name__)
+
+#: The sidecar holding each dataset's modification time.
+STATE_NAME = '.alf_fast_state.parquet'
+_META_KEY = b'alf_fast'
+_FORMAT = 1
+
+
+class FullRebuildWarning(UserWarning):
+    """An update could not reuse the previous tables and rebuilt them from scratch."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """The options of a build that decide its rows, ids and hashes."""
+
+    ids: str
+    namespace: str | None
+    hash_files: bool
+    lab: str | None
+    root: str
+
+    def to_dict(self) -> dict:
+        return {
+            'ids': self.ids,
+            'namespace': self.namespace,
+            'hash_files': self.hash_files,
+            'lab': self.lab,
+            'root': self.root,
+        }
+
+    def differences(self, other: dict) -> list[str]:
+        """The options on which a previous build (as a dict) differs from this one, worded for
+        a message, e.g. ``"hash_files: False before, True now"``. ``hash_files`` going from
+        True to False is no difference: the new tables simply store no hashes."""
+        out = []
+        for key, now in self.to_dict().items():
+            before = other.get(key)
+            if key == 'hash_files' and before and not now:
+                continue
+            if before != now:
+                out.append(f'{key}: {before!r} before, {now!r} now')
+        return out
+
+
+@dataclass
+class UpdateSummary:
+    """What an update changed. Sessions are named by ONE's session string id
+    (``lab/subject/date/number``); datasets by that id and their relative path.
+
+    ``full_rebuild`` gives the reason when the previous tables could not be reused (then the
+    lists are empty and every file was hashed by the walk)."""
+
+    full_rebuild: str | None = None
+    sessions_added: list[str] = field(default_factory=list)
+    sessions_removed: list[str] = field(default_factory=list)
+    datasets_added: list[str] = field(default_factory=list)
+    datasets_removed: list[str] = field(default_factory=list)
+    datasets_modified: list[str] = field(default_factory=list)
+    files_hashed: int = 0
+    bytes_hashed: int = 0
+
+    def lines(self, verbose: bool = False) -> list[str]:
+        """Human summary lines; ``verbose`` lists every session and dataset."""
+        if self.full_rebuild:
+            return [f'full rebuild: {self.full_rebuild}']
+        from alf_fast._progress import human_bytes
+
+        out = [
+            f'sessions: {len(self.sessions_added):,} added, '
+            f'{len(self.sessions_removed):,} removed; '
+            f'datasets: {len(self.datasets_added):,} added, '
+            f'{len(self.datasets_removed):,} removed, {len(self.datasets_modified):,} modified; '
+            f're-hashed {self.files_hashed:,} files ({human_bytes(self.bytes_hashed)})'
+        ]
+        if verbose:
+            for title, items in (
+                ('session added', self.sessions_added),
+                ('session removed', self.sessions_removed),
+                ('dataset added', self.datasets_added),
+                ('dataset removed', self.datasets_removed),
+                ('dataset modified', self.datasets_modified),
+            ):
+                out.extend(f'  {title}: {item}' for item in items)
+        return out
+
+
+def _session_names(sessions: pa.Table) -> dict[str, str]:
+    """eid -> ``lab/subject/date/NNN`` (lab left out when empty) for display."""
+    names = {}
+    cols = [sessions.column(c).to_pylist() for c in ('id', 'lab', 'subject', 'date', 'number')]
+    for eid, lab, subject, date, number in zip(*cols, strict=True):
+        name = f'{subject}/{date}/{int(number):03d}'
+        names[eid] = f'{lab}/{name}' if lab else name
+    return names
+
+
+class Previous:
+    """The previous build in a tables folder, if an update can reuse it.
+
+    ``reason`` is None when it can; otherwise it says why not, for the message announcing a
+    full rebuild.
+    """
+
+    def __init__(self, out: Path, options: BuildOptions):
+        self.out = out
+        self.reason: str | None = None
+        self.datasets: pa.Table | None = None
+        fn_dsets, fn_ses, fn_state = out / 'datasets.pqt', out / 'sessions.pqt', out / STATE_NAME
+        if not (fn_dsets.exists() and fn_ses.exists()):
+            self.reason = f'no previous tables in {out}'
+            return
+        try:
+            meta = pq.read_schema(fn_dsets).metadata or {}
+        except (OSError, pa.ArrowException) as e:
+            self.reason = f'{fn_dsets} cannot be read ({e})'
+            return
+        if _META_KEY not in meta:
+            self.reason = f'{fn_dsets} was not built by alf_fast (ONE-api or another tool)'
+            return
+        built = json.loads(meta[_META_KEY])
+        diffs = options.differences(built.get('options', {}))
+        if diffs:
+            self.reason = 'the previous tables were built with other options (' + (
+                '; '.join(diffs) + ')'
+            )
+            return
+        try:
+            state = pq.read_table(fn_state)
+        except FileNotFoundError:
+            self.reason = f'{fn_state} is missing'
+            return
+        except (OSError, pa.ArrowException) as e:
+            self.reason = f'{fn_state} cannot be read ({e})'
+            return
+        token = (state.schema.metadata or {}).get(_META_KEY, b'').decode()
+        if token != built.get('token'):
+            self.reason = f'{fn_state} belongs to other tables'
+            return
+        try:
+            datasets = pq.read_table(fn_dsets, columns=['eid', 'id', 'file_size', 'hash'])
+            self.sessions = pq.read_table(
+                fn_ses, columns=['id', 'lab', 'subject', 'date', 'number']
+            )
+        except (OSError, pa.ArrowException) as e:
+            self.reason = f'the previous tables cannot be read ({e})'
+            return
+        if datasets.num_rows != state.num_rows:
+            self.reason = f'{fn_state} does not match {fn_dsets}'
+            return
+        self.datasets = datasets.append_column('mtime_ns', state.column('mtime_ns'))
+
+    def rel_paths(self, rows: pa.Array) -> list[str]:
+        """Relative paths of the given previous rows (read only when something was removed)."""
+        col = pq.read_table(self.out / 'datasets.pqt', columns=['rel_path']).column('rel_path')
+        return col.take(rows).to_pylist()
+
+
+def _match(new: pa.Table, old: pa.Table) -> pa.Array:
+    """For each new row, the index of the previous row with the same (eid, id), or null.
+
+    Without changes both tables list the same rows in the same order (ids are stable and rows
+    are sorted), which a column comparison confirms far faster than a join."""
+    if new.num_rows == old.num_rows and all(
+        new.column(c).equals(old.column(c).cast(new.schema.field(c).type)) for c in ('eid', 'id')
+    ):
+        return pa.array(range(new.num_rows), pa.int64())
+    import polars as pl
+
+    keys_new = pl.from_arrow(new.select(['eid', 'id'])).with_row_index('i')
+    keys_old = pl.from_arrow(old.select(['eid', 'id'])).with_row_index('j')
+    joined = keys_new.join(keys_old, on=['eid', 'id'], how='left', maintain_order='left')
+    return joined.get_column('j').cast(pl.Int64).to_arrow()
+
+
+def apply(
+    previous: Previous,
+    sessions: pa.Table,
+    datasets: pa.Table,
+    hash_files: bool,
+    hasher: Callable[[list[str]], list[str]],
+) -> tuple[pa.Table, UpdateSummary]:
+    """Fill the ``hash`` column of a fresh hash-off walk from the previous build, hashing new
+    and changed files with ``hasher(paths) -> md5 hex list``; return the table and a summary.
+    """
+    old = previous.datasets
+    assert old is not None
+    match = _match(datasets, old)
+    matched = pc.is_valid(match)
+    old_size = old.column('file_size').cast(pa.uint64()).take(match)
+    old_mtime = old.column('mtime_ns').take(match)
+    size, mtime = datasets.column('file_size'), datasets.column('mtime_ns')
+    unchanged = pc.fill_null(pc.and_(pc.equal(size, old_size), pc.equal(mtime, old_mtime)), False)
+    modified = pc.and_(matched, pc.invert(unchanged))
+
+    summary = UpdateSummary()
+    if hash_files:
+        old_hash = old.column('hash').cast(pa.string()).take(match)
+        reuse = pc.and_(unchanged, pc.is_valid(old_hash))
+        todo = pc.indices_nonzero(pc.invert(reuse))
+        hashes = pc.if_else(reuse, old_hash, pa.nulls(datasets.num_rows, pa.string()))
+        if len(todo):
+            folders = dict(
+                zip(
+                    sessions.column('id').to_pylist(),
+                    sessions.column('path').to_pylist(),
+                    strict=True,
+                )
+            )
+            eids = datasets.column('eid').take(todo).to_pylist()
+            rels = datasets.column('rel_path').take(todo).to_pylist()
+            digests = hasher([f'{folders[e]}/{r}' for e, r in zip(eids, rels, strict=True)])
+            hashes = _scatter(hashes, todo, digests)
+            summary.files_hashed = len(todo)
+            summary.bytes_hashed = pc.sum(size.take(todo)).as_py() or 0
+        datasets = datasets.set_column(
+            datasets.schema.get_field_index('hash'), 'hash', hashes.cast(pa.string())
+        )
+
+    # The summary names sessions and datasets; only changed rows are converted to Python.
+    new_names = _session_names(sessions)
+    old_names = _session_names(previous.sessions)
+    summary.sessions_added = sorted(new_names[e] for e in new_names.keys() - old_names.keys())
+    summary.sessions_removed = sorted(old_names[e] for e in old_names.keys() - new_names.keys())
+
+    def named(rows, names, table_eids, rel):
+        eids = table_eids.take(rows).to_pylist()
+        return sorted(f'{names[e]}/{r}' for e, r in zip(eids, rel, strict=True))
+
+    added = pc.indices_nonzero(pc.invert(matched))
+    summary.datasets_added = named(
+        added,
+        new_names,
+        datasets.column('eid'),
+        datasets.column('rel_path').take(added).to_pylist(),
+    )
+    changed = pc.indices_nonzero(modified)
+    summary.datasets_modified = named(
+        changed,
+        new_names,
+        datasets.column('eid'),
+        datasets.column('rel_path').take(changed).to_pylist(),
+    )
+    removed = pc.indices_nonzero(pc.invert(_mask(pc.drop_null(match), old.num_rows)))
+    if len(removed):
+        summary.datasets_removed = named(
+            removed, old_names, old.column('eid'), previous.rel_paths(removed)
+        )
+    return datasets, summary
+
+
+def _scatter(values: pa.Array | pa.ChunkedArray, rows: pa.Array, new: list) -> pa.Array:
+    """``values`` with ``values[rows[k]] = new[k]``; ``rows`` ascending."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pc.replace_with_mask(values, _mask(rows, len(values)), pa.array(new, values.type))
+
+
+def _mask(rows: pa.Array, n: int) -> pa.Array:
+    """A boolean array of length ``n``, True at ``rows``."""
+    mask = np.zeros(n, dtype=bool)
+    mask[np.asarray(rows, dtype=np.int64)] = True
+    return pa.array(mask)
+
+
+class StateWriter:
+    """Collects the ``mtime_ns`` of each datasets batch as it is written, then writes the
+    sidecar; also stamps the datasets schema with the build's options and token."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.token = uuid.uuid4().hex
+        self.mtimes: list[pa.Array] = []
+
+    def stamp(self, schema: pa.Schema) -> pa.Schema:
+        """``schema`` with the build's options and token in its metadata."""
+        built = json.dumps(
+            {'format': _FORMAT, 'token': self.token, 'options': self.options.to_dict()}
+        )
+        return schema.with_metadata({**(schema.metadata or {}), _META_KEY: built.encode()})
+
+    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+        col = batch.column('mtime_ns')
+        self.mtimes.extend(col.chunks if isinstance(col, pa.ChunkedArray) else [col])
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema([pa.field('mtime_ns', pa.int64())], metadata={_META_KEY: self.token})
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """The sidecar's batches; call after every datasets batch went through :meth:`add`."""
+        for arr in self.mtimes:
+            yield pa.RecordBatch.from_arrays([arr], schema=self.schema)
+
+
+class Plan:
+    """How one build uses and keeps update state; a no-op for a plain build without hashes.
+
+    The build asks it whether the walk should hash (:attr:`walk_hashes`), lets it fill the
+    hashes after the walk (:meth:`datasets`), stamps the datasets schema (:meth:`stamp`) and
+    adds the sidecar to the files it writes atomically (:meth:`files`).
+    """
+
+    def __init__(self, out: Path, ids: dict, hash_files: bool, lab, root: Path, update: bool):
+        options = BuildOptions(
+            ids=ids['ids'],
+            namespace=ids.get('namespace'),
+            hash_files=bool(hash_files),
+            lab=lab or None,
+            root=str(root),
+        )
+        self.hash_files = bool(hash_files)
+        self.previous = Previous(out, options) if update else None
+        self.reuse = self.previous is not None and self.previous.reason is None
+        # State is kept whenever an update could use it: after hashed builds and updates.
+        self.state = StateWriter(options) if (update or hash_files) else None
+        self.summary: UpdateSummary | None = None
+        if self.previous is not None and not self.reuse:
+            self.summary = UpdateSummary(full_rebuild=self.previous.reason)
+            if (out / 'datasets.pqt').exists():
+                warnings.warn(
+                    f'cannot update the tables in {out}: {self.previous.reason}; '
+                    'rebuilding them in full',
+                    FullRebuildWarning,
+                    stacklevel=4,
+                )
+
+    @property
+    def walk_hashes(self) -> bool:
+        """Whether the walk itself should hash every file."""
+        return self.hash_files and not self.reuse
+
+    def datasets(
+        self,
+        sessions: pa.Table,
+        reader: pa.RecordBatchReader,
+        threads: int | None,
+        progress: Callable | None,
+    ) -> Iterator[pa.RecordBatch] | pa.RecordBatchReader:
+        """The datasets rows to write: the walk's stream, or on an update the whole table with
+        the hashes filled in."""
+        if not self.reuse:
+            return reader
+
+        def hasher(paths: list[str]) -> list[str]:
+            from alf_fast._alf_fast import md5_files
+
+            return md5_files(paths, threads=threads or 0, progress=progress)
+
+        assert self.previous is not None
+        table, self.summary = apply(
+            self.previous, sessions, reader.read_all(), self.hash_files, hasher
+        )
+        return iter(table.to_batches())
+
+    def stamp(self, schema: pa.Schema) -> pa.Schema:
+        return self.state.stamp(schema) if self.state else schema
+
+    def record(self, batch: pa.RecordBatch) -> None:
+        if self.state:
+            self.state.add(batch)
+
+    def files(self, out: Path) -> dict:
+        """The sidecar, for ``_parquet.write_atomic``: written after the datasets table."""
+        if not self.state:
+            return {}
+        return {out / STATE_NAME: (self.state.schema, self.state.batches())}
