@@ -8,14 +8,21 @@ polars.
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__all__ = ['ONE', 'One', '__version__', 'make_parquet_db']
+__all__ = ['ONE', 'CheckReport', 'One', '__version__', 'check', 'make_parquet_db']
 
 if TYPE_CHECKING:
+    from alf_fast._check import CheckReport, check
     from alf_fast.api import ONE, One
     from alf_fast.cache import make_parquet_db
 
 # Imported on first use: `import alf_fast.spec` should not pay for polars or the extension.
-_LAZY = {'ONE': 'alf_fast.api', 'One': 'alf_fast.api', 'make_parquet_db': 'alf_fast.cache'}
+_LAZY = {
+    'ONE': 'alf_fast.api',
+    'One': 'alf_fast.api',
+    'make_parquet_db': 'alf_fast.cache',
+    'check': 'alf_fast._check',
+    'CheckReport': 'alf_fast._check',
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -8,6 +8,7 @@ import sys
 import time
 import warnings
 
+from alf_fast import _cli_check
 from alf_fast._progress import human_bytes
 
 
@@ -26,6 +27,7 @@ def _setup(args) -> int:
             threads=args.threads,
             progress=progress,
             namespace=args.namespace,
+            update=args.update,
         )
     finally:
         if progress is not None:
@@ -39,6 +41,7 @@ def _setup(args) -> int:
         )
         print(f'  warnings: {warned}, non-ALF files skipped: {len(report.skipped):,}')
         print(f'  tables: {report.sessions_path}, {report.datasets_path}')
+        _cli_check.print_update(args, report)
     return 0
 
 
@@ -68,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         '--string-ids', action='store_true', help="ONE's hash_ids=False: ids are paths"
     )
     setup.add_argument('--namespace', help="ONE's id scheme under this UUID namespace")
+    _cli_check.add_update_option(setup)
     setup.set_defaults(func=_setup)
 
     demo = sub.add_parser('demo', help='build, index, search and load a small demo tree')
@@ -75,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_demo)
 
     _cli_query.register(sub)
+    _cli_check.register(sub)
     return parser
 
 
