@@ -293,3 +293,22 @@ def test_cli_update_summary_and_listing(tree):
     quiet = run('--update')
     assert 're-hashed 0 files' in quiet
     assert 'session added' not in quiet
+
+
+def test_update_does_not_import_pandas(tree):
+    """pyarrow imports pandas on its first conversion of Python values, which would cost more
+    than a small update of a large tree; the update path makes arrays from buffers instead."""
+    make_parquet_db(tree, hash_files=True)
+    change_tree(tree)
+    code = (
+        'import sys; from alf_fast.cache import build_cache\n'
+        f'r = build_cache({str(tree)!r}, hash_files=True, update=True)\n'
+        'assert r.update.files_hashed == 4 and r.update.full_rebuild is None\n'
+        'r = build_cache(' + repr(str(tree)) + ', hash_files=True, update=True)\n'
+        'assert r.update.files_hashed == 0\n'
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == 'False'

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ['RULES', 'CheckReport', 'Finding', 'check']
 
@@ -163,6 +164,10 @@ RULES: dict[str, tuple[str, str, str]] = {
 #: The folder of a session nested in a session, from a dataset's relative path.
 _SESSION_IN_PATH = r'^((?:[^/]+/)*?[^/]+/\d{4}-\d{2}-\d{2}/\d{1,3})/'
 _DIGITS = re.compile(r'\d+')
+#: A file name that starts with a proper namespace, ``_<letters/digits>_<object>``.
+_GOOD_NAMESPACE = r'(?:^|/)_[A-Za-z0-9]+_[^_./][^/]*$'
+#: ``object.attribute_timestamps...``: ONE splits off "timestamps" as a timescale.
+_TIMESTAMPS = r'(?:^|/)[^/.]+\.(?:_[a-z]+_)?[a-zA-Z0-9]+_timestamps[_.][^/]*$'
 #: How many folders to search inside one hidden folder for a session copy.
 _HIDDEN_SCAN_LIMIT = 20_000
 
@@ -532,42 +537,37 @@ def _session_findings(ctx: _Context) -> list[Finding]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _dataset_findings(ctx: _Context) -> list[Finding]:
-    import polars as pl
+def _rows(table: pa.Table, pattern: str, column: str = 'rel_path') -> pa.Table:
+    """The rows of ``table`` whose ``column`` matches the (RE2) ``pattern``."""
+    return table.filter(pc.match_substring_regex(table.column(column), pattern))
 
-    if ctx.datasets.num_rows == 0:
-        return []
-    df = pl.from_arrow(ctx.datasets.select(['eid', 'rel_path']))
-    assert isinstance(df, pl.DataFrame)
-    name = pl.col('rel_path').str.extract(r'([^/]+)$')
-    flagged = df.with_columns(
-        nested=pl.col('rel_path').str.extract(_SESSION_IN_PATH),
-        namespace=name.str.starts_with('_') & ~name.str.contains(r'^_[A-Za-z0-9]+_[^_.]'),
-        timescale=name.str.contains(r'^[^.]+\.(?:_[a-z]+_)?[a-zA-Z0-9]+_timestamps(?:[_.])'),
-        revision=pl.col('rel_path').str.extract(r'#([^/#]+)#/[^/]+$'),
-    )
+
+def _dataset_findings(ctx: _Context) -> list[Finding]:
+    # pyarrow's RE2 kernels, not polars: importing polars would cost more than these scans.
+    # Each pattern is a quick reject for nearly every row; Python only sees the matches.
+    ds = ctx.datasets.select(['eid', 'rel_path'])
     out = []
-    nested = flagged.filter(pl.col('nested').is_not_null()).unique(
-        ['eid', 'nested'], maintain_order=True
+    seen = set()
+    for eid, rel in _pairs(_rows(ds, _SESSION_IN_PATH)):
+        inner = re.match(_SESSION_IN_PATH, rel).group(1)  # type: ignore[union-attr]
+        if (eid, inner) not in seen:
+            seen.add((eid, inner))
+            folder = ctx.rel(f'{ctx.folder_of[eid]}/{inner}')
+            out.append(Finding(folder, 'nested_session', f'inside {ctx.rel(ctx.folder_of[eid])}'))
+    leading = _rows(ds, r'(?:^|/)_[^/]*$')
+    odd_namespace = leading.filter(
+        pc.invert(pc.match_substring_regex(leading.column('rel_path'), _GOOD_NAMESPACE))
     )
-    for eid, inner in nested.select(['eid', 'nested']).iter_rows():
-        folder = ctx.rel(f'{ctx.folder_of[eid]}/{inner}')
-        out.append(Finding(folder, 'nested_session', f'inside {ctx.rel(ctx.folder_of[eid])}'))
-    for rule in ('namespace', 'timescale'):
-        for eid, rel in flagged.filter(pl.col(rule)).select(['eid', 'rel_path']).iter_rows():
+    for rule, rows in (('namespace', odd_namespace), ('timescale', _rows(ds, _TIMESTAMPS))):
+        for eid, rel in _pairs(rows):
             where = ctx.rel(f'{ctx.folder_of[eid]}/{rel}')
             out.append(Finding(where, rule, _convention(rule, rel)))
-    revisions = (
-        flagged.filter(pl.col('revision').is_not_null())
-        .with_columns(collection=pl.col('rel_path').str.extract(r'^(?:(.*)/)?#[^/#]+#/[^/]+$'))
-        .select(['eid', 'collection', 'revision'])
-        .unique(maintain_order=True)
-    )
-    groups = defaultdict(list)
-    for eid, collection, revision in revisions.iter_rows():
-        groups[(eid, collection)].append(revision)
+    groups = defaultdict(dict)
+    for eid, rel in _pairs(_rows(ds, r'#[^/#]+#/[^/]+$')):
+        collection, _, revision = rel.rpartition('#/')[0].rpartition('#')
+        groups[(eid, collection.rstrip('/'))][revision] = None
     for (eid, collection), revs in groups.items():
-        pair = _misordered(revs)
+        pair = _misordered(list(revs))
         if pair:
             where = '/'.join(p for p in (ctx.rel(ctx.folder_of[eid]), collection) if p)
             out.append(
@@ -579,6 +579,10 @@ def _dataset_findings(ctx: _Context) -> list[Finding]:
                 )
             )
     return out
+
+
+def _pairs(rows: pa.Table):
+    return zip(rows.column('eid').to_pylist(), rows.column('rel_path').to_pylist(), strict=True)
 
 
 def _convention(rule: str, rel: str) -> str:
@@ -614,22 +618,28 @@ def _misordered(revisions: list[str]) -> tuple[str, str] | None:
 
 def _table_findings(ctx: _Context, tables: Path, hash: bool, threads: int | None) -> list[Finding]:
     import polars as pl
-    import pyarrow.parquet as pq
 
-    fn_ses, fn_dsets = tables / 'sessions.pqt', tables / 'datasets.pqt'
+    from alf_fast._tables import load_tables
+
+    fn_dsets = tables / 'datasets.pqt'
+    missing = [n for n in ('sessions.pqt', 'datasets.pqt') if not (tables / n).is_file()]
+    if missing:
+        return [Finding(str(tables), 'tables_unreadable', f'no {" or ".join(missing)}')]
     try:
-        t_ses = pq.read_table(fn_ses, columns=['lab', 'subject', 'date', 'number', 'id'])
-        t_ds = pq.read_table(fn_dsets, columns=['eid', 'rel_path', 'file_size', 'hash', 'exists'])
-    except (OSError, pa.ArrowException, KeyError) as e:
+        # ONE's loader semantics: any layout ONE-api reads (old formats included) checks.
+        loaded = load_tables(tables)
+    except (OSError, ValueError, pa.ArrowException) as e:
         return [Finding(str(tables), 'tables_unreadable', str(e))]
+    t_ses = loaded['sessions'].to_arrow()
+    t_ds = loaded['datasets'].select(['eid', 'rel_path', 'file_size', 'hash', 'exists'])
 
     # Sessions are matched by their natural key, so tables with other ids (ONE-api's random
     # ones) compare too; a tree session without a lab folder also matches a table row whose
     # lab came from `lab=`.
     def key(subject, date, number):
-        return f'{subject}/{str(date)[:10]}/{int(number)}'
+        return f'{subject}/{str(date)[:10]}/{-1 if number is None else int(number)}'
 
-    walk_full, walk_short = {}, {}
+    walk_full, walk_short, walk_any = {}, {}, {}
     s = ctx.sessions
     for eid, lab, subject, date, number in zip(
         *(s.column(c).to_pylist() for c in ('id', 'lab', 'subject', 'date', 'number')),
@@ -637,6 +647,7 @@ def _table_findings(ctx: _Context, tables: Path, hash: bool, threads: int | None
     ):
         k = key(subject, date, number)
         (walk_full if lab else walk_short)[f'{lab}/{k}' if lab else k] = eid
+        walk_any.setdefault(k, eid)
     table_to_walk = {}
     for tid, lab, subject, date, number in zip(
         *(t_ses.column(c).to_pylist() for c in ('id', 'lab', 'subject', 'date', 'number')),
@@ -644,12 +655,11 @@ def _table_findings(ctx: _Context, tables: Path, hash: bool, threads: int | None
     ):
         k = key(subject, date, number)
         match = walk_full.get(f'{lab}/{k}') if lab else None
-        table_to_walk[str(tid)] = match or walk_short.get(k)
+        table_to_walk[str(tid)] = match or walk_short.get(k) or (None if lab else walk_any.get(k))
 
     walk = pl.from_arrow(ctx.datasets.select(['eid', 'rel_path', 'file_size']))
     assert isinstance(walk, pl.DataFrame)
-    tab = pl.from_arrow(t_ds)
-    assert isinstance(tab, pl.DataFrame)
+    tab = t_ds
     mapping = pl.DataFrame(
         {'eid': list(table_to_walk), 'weid': list(table_to_walk.values())},
         schema={'eid': pl.String, 'weid': pl.String},

@@ -134,6 +134,13 @@ def _session_names(sessions: pa.Table) -> dict[str, str]:
     return names
 
 
+def _read(path: Path, columns: list[str] | None = None) -> pa.Table:
+    # ParquetFile, not read_table: the latter imports pyarrow.dataset and with it pandas (about
+    # a second), more than a no-change update of a large tree otherwise costs.
+    with pq.ParquetFile(path) as f:
+        return f.read(columns=columns)
+
+
 class Previous:
     """The previous build in a tables folder, if an update can reuse it.
 
@@ -165,7 +172,7 @@ class Previous:
             )
             return
         try:
-            state = pq.read_table(fn_state)
+            state = _read(fn_state)
         except FileNotFoundError:
             self.reason = f'{fn_state} is missing'
             return
@@ -177,10 +184,8 @@ class Previous:
             self.reason = f'{fn_state} belongs to other tables'
             return
         try:
-            datasets = pq.read_table(fn_dsets, columns=['eid', 'id', 'file_size', 'hash'])
-            self.sessions = pq.read_table(
-                fn_ses, columns=['id', 'lab', 'subject', 'date', 'number']
-            )
+            datasets = _read(fn_dsets, ['eid', 'id', 'file_size', 'hash'])
+            self.sessions = _read(fn_ses, ['id', 'lab', 'subject', 'date', 'number'])
         except (OSError, pa.ArrowException) as e:
             self.reason = f'the previous tables cannot be read ({e})'
             return
@@ -191,25 +196,72 @@ class Previous:
 
     def rel_paths(self, rows: pa.Array) -> list[str]:
         """Relative paths of the given previous rows (read only when something was removed)."""
-        col = pq.read_table(self.out / 'datasets.pqt', columns=['rel_path']).column('rel_path')
+        col = _read(self.out / 'datasets.pqt', ['rel_path']).column('rel_path')
         return col.take(rows).to_pylist()
 
 
-def _match(new: pa.Table, old: pa.Table) -> pa.Array:
-    """For each new row, the index of the previous row with the same (eid, id), or null.
+# Arrays are made here from buffers, never from Python or numpy values: pyarrow imports pandas
+# (0.15 s, more on a busy machine) on its first such conversion, which is the whole budget of an
+# update of a 74,000-file tree.
+
+
+def _int64s(values: np.ndarray) -> pa.Array:
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def _bools(values: np.ndarray) -> pa.Array:
+    bits = np.packbits(np.asarray(values, dtype=bool), bitorder='little')
+    return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
+
+
+def _strings(values: list[str]) -> pa.Array:
+    data = [v.encode() for v in values]
+    offsets = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum([len(d) for d in data], out=offsets[1:])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b''.join(data))]
+    return pa.Array.from_buffers(pa.large_string(), len(data), buffers)
+
+
+def _mask(rows: pa.Array | pa.ChunkedArray, n: int) -> pa.Array:
+    """A boolean array of length ``n``, True at ``rows``."""
+    if isinstance(rows, pa.ChunkedArray):
+        rows = rows.combine_chunks()
+    mask = np.zeros(n, dtype=bool)
+    if not len(rows):
+        return _bools(mask)
+    rows = rows.cast(pa.int64())
+    assert rows.null_count == 0
+    # Read the data buffer directly: `to_numpy` may take a path that imports pandas.
+    index = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + len(rows)]
+    mask[index] = True
+    return _bools(mask)
+
+
+def _no_nulls(flags):
+    """Nulls (no previous row to compare with) read as False."""
+    return pc.and_kleene(flags, pc.is_valid(flags))
+
+
+def _match(new: pa.Table, old: pa.Table) -> pa.Array | None:
+    """For each new row, the index of the previous row with the same (eid, id), or null; None
+    when the rows are the same, in the same order.
 
     Without changes both tables list the same rows in the same order (ids are stable and rows
-    are sorted), which a column comparison confirms far faster than a join."""
+    are sorted), which a column comparison confirms far faster than a hash lookup."""
     if new.num_rows == old.num_rows and all(
         new.column(c).equals(old.column(c).cast(new.schema.field(c).type)) for c in ('eid', 'id')
     ):
-        return pa.array(range(new.num_rows), pa.int64())
-    import polars as pl
+        return None
+    # (eid, id) pairs are unique and neither holds a NUL, so the joined keys are too.
+    n_new, n_old = new.num_rows, old.num_rows
+    sep = _strings(['\x00']).take(_int64s(np.zeros(max(n_new, n_old), dtype=np.int64)))
 
-    keys_new = pl.from_arrow(new.select(['eid', 'id'])).with_row_index('i')
-    keys_old = pl.from_arrow(old.select(['eid', 'id'])).with_row_index('j')
-    joined = keys_new.join(keys_old, on=['eid', 'id'], how='left', maintain_order='left')
-    return joined.get_column('j').cast(pl.Int64).to_arrow()
+    def keys(t: pa.Table):
+        cols = [t.column(c).cast(pa.large_string()).combine_chunks() for c in ('eid', 'id')]
+        return pc.binary_join_element_wise(*cols, sep.slice(0, t.num_rows))
+
+    return pc.index_in(keys(new), value_set=keys(old)).cast(pa.int64())
 
 
 def apply(
@@ -225,19 +277,25 @@ def apply(
     old = previous.datasets
     assert old is not None
     match = _match(datasets, old)
-    matched = pc.is_valid(match)
-    old_size = old.column('file_size').cast(pa.uint64()).take(match)
-    old_mtime = old.column('mtime_ns').take(match)
+
+    def previous_column(name: str, type_: pa.DataType):
+        col = old.column(name).cast(type_)
+        return col if match is None else col.take(match)
+
     size, mtime = datasets.column('file_size'), datasets.column('mtime_ns')
-    unchanged = pc.fill_null(pc.and_(pc.equal(size, old_size), pc.equal(mtime, old_mtime)), False)
-    modified = pc.and_(matched, pc.invert(unchanged))
+    same = pc.and_(
+        pc.equal(size, previous_column('file_size', pa.uint64())),
+        pc.equal(mtime, previous_column('mtime_ns', pa.int64())),
+    )
+    unchanged = same if match is None else _no_nulls(same)
 
     summary = UpdateSummary()
     if hash_files:
-        old_hash = old.column('hash').cast(pa.string()).take(match)
-        reuse = pc.and_(unchanged, pc.is_valid(old_hash))
+        old_hash = previous_column('hash', pa.string())
+        reuse = _no_nulls(pc.and_(unchanged, pc.is_valid(old_hash)))
         todo = pc.indices_nonzero(pc.invert(reuse))
-        hashes = pc.if_else(reuse, old_hash, pa.nulls(datasets.num_rows, pa.string()))
+        # The walk did not hash, so its own column is all null.
+        hashes = pc.if_else(reuse, old_hash, datasets.column('hash').cast(pa.string()))
         if len(todo):
             folders = dict(
                 zip(
@@ -262,44 +320,38 @@ def apply(
     summary.sessions_added = sorted(new_names[e] for e in new_names.keys() - old_names.keys())
     summary.sessions_removed = sorted(old_names[e] for e in old_names.keys() - new_names.keys())
 
-    def named(rows, names, table_eids, rel):
-        eids = table_eids.take(rows).to_pylist()
-        return sorted(f'{names[e]}/{r}' for e, r in zip(eids, rel, strict=True))
+    def named(rows, names, eids, rels: list[str]) -> list[str]:
+        eids = eids.take(rows).to_pylist()
+        return sorted(f'{names[e]}/{r}' for e, r in zip(eids, rels, strict=True))
 
-    added = pc.indices_nonzero(pc.invert(matched))
-    summary.datasets_added = named(
-        added,
-        new_names,
-        datasets.column('eid'),
-        datasets.column('rel_path').take(added).to_pylist(),
+    def new_rows(flags) -> list[str]:
+        rows = pc.indices_nonzero(flags)
+        if not len(rows):
+            return []
+        rels = datasets.column('rel_path').take(rows).to_pylist()
+        return named(rows, new_names, datasets.column('eid'), rels)
+
+    summary.datasets_modified = new_rows(
+        pc.invert(unchanged)
+        if match is None
+        else pc.and_(pc.is_valid(match), pc.invert(unchanged))
     )
-    changed = pc.indices_nonzero(modified)
-    summary.datasets_modified = named(
-        changed,
-        new_names,
-        datasets.column('eid'),
-        datasets.column('rel_path').take(changed).to_pylist(),
-    )
-    removed = pc.indices_nonzero(pc.invert(_mask(pc.drop_null(match), old.num_rows)))
-    if len(removed):
-        summary.datasets_removed = named(
-            removed, old_names, old.column('eid'), previous.rel_paths(removed)
-        )
+    if match is not None:
+        summary.datasets_added = new_rows(pc.is_null(match))
+        removed = pc.indices_nonzero(pc.invert(_mask(pc.drop_null(match), old.num_rows)))
+        if len(removed):
+            summary.datasets_removed = named(
+                removed, old_names, old.column('eid'), previous.rel_paths(removed)
+            )
     return datasets, summary
 
 
-def _scatter(values: pa.Array | pa.ChunkedArray, rows: pa.Array, new: list) -> pa.Array:
+def _scatter(values: pa.Array | pa.ChunkedArray, rows: pa.Array, new: list[str]) -> pa.Array:
     """``values`` with ``values[rows[k]] = new[k]``; ``rows`` ascending."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    return pc.replace_with_mask(values, _mask(rows, len(values)), pa.array(new, values.type))
-
-
-def _mask(rows: pa.Array, n: int) -> pa.Array:
-    """A boolean array of length ``n``, True at ``rows``."""
-    mask = np.zeros(n, dtype=bool)
-    mask[np.asarray(rows, dtype=np.int64)] = True
-    return pa.array(mask)
+    replacement = _strings(new).cast(values.type)
+    return pc.replace_with_mask(values, _mask(rows, len(values)), replacement)
 
 
 class StateWriter:
