@@ -181,6 +181,16 @@ def test_a_sidecar_from_other_tables_is_not_trusted(tree, tmp_path):
         build_cache(tree, hash_files=True, update=True)
 
 
+def test_update_of_hashed_tables_keeps_hashing(tree):
+    make_parquet_db(tree, hash_files=True)
+    (tree / session_paths(tree)[0] / 'alf/_ibl_wheel.position.npy').write_bytes(b'x')
+    report = build_cache(tree, update=True)  # hash_files left at its default, False
+    assert report.update.files_hashed == 1
+    hashes = pq.read_table(tree / 'datasets.pqt').column('hash')
+    assert hashes.null_count == 0
+    assert hashlib.md5(b'x').hexdigest() in hashes.to_pylist()
+
+
 def test_first_update_is_a_quiet_full_build(tree):
     with warnings.catch_warnings():
         warnings.simplefilter('error', _update.FullRebuildWarning)

@@ -22,6 +22,7 @@ resolution is not re-hashed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import uuid
@@ -71,7 +72,7 @@ class BuildOptions:
     def differences(self, other: dict) -> list[str]:
         """The options on which a previous build (as a dict) differs from this one, worded for
         a message, e.g. ``"hash_files: False before, True now"``. ``hash_files`` going from
-        True to False is no difference: the new tables simply store no hashes."""
+        True to False is no difference: an update keeps hashing (see :class:`Plan`)."""
         out = []
         for key, now in self.to_dict().items():
             before = other.get(key)
@@ -152,6 +153,7 @@ class Previous:
         self.out = out
         self.reason: str | None = None
         self.datasets: pa.Table | None = None
+        self.hashed = False
         fn_dsets, fn_ses, fn_state = out / 'datasets.pqt', out / 'sessions.pqt', out / STATE_NAME
         if not (fn_dsets.exists() and fn_ses.exists()):
             self.reason = f'no previous tables in {out}'
@@ -165,6 +167,7 @@ class Previous:
             self.reason = f'{fn_dsets} was not built by alf_fast (ONE-api or another tool)'
             return
         built = json.loads(meta[_META_KEY])
+        self.hashed = bool(built.get('options', {}).get('hash_files'))
         diffs = options.differences(built.get('options', {}))
         if diffs:
             self.reason = 'the previous tables were built with other options (' + (
@@ -400,9 +403,13 @@ class Plan:
             lab=lab or None,
             root=str(root),
         )
-        self.hash_files = bool(hash_files)
         self.previous = Previous(out, options) if update else None
         self.reuse = self.previous is not None and self.previous.reason is None
+        if self.reuse and self.previous.hashed and not hash_files:
+            # An update brings the tables up to date as they were built: without this, a
+            # forgotten --hash would silently drop every stored md5.
+            options = dataclasses.replace(options, hash_files=True)
+        self.hash_files = options.hash_files
         # State is kept whenever an update could use it: after hashed builds and updates.
         self.state = StateWriter(options) if (update or hash_files) else None
         self.summary: UpdateSummary | None = None

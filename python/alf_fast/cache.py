@@ -307,8 +307,10 @@ def make_parquet_db(
     update : bool
         Rebuild from a fresh walk but keep the md5 of every file whose size and modification
         time are unchanged since the previous build in ``out_dir``, hashing only new and
-        changed files. The result equals a full rebuild. Previous tables built with other
-        options, or not by alf_fast, are rebuilt in full with a ``FullRebuildWarning``.
+        changed files. The result equals a full rebuild. Tables that were hashed stay hashed
+        (``hash_files`` is taken as True). Previous tables built with other options (ids,
+        namespace, lab, root, no hashes when ``hash_files=True``), or not by alf_fast, are
+        rebuilt in full with a ``FullRebuildWarning``.
 
     Returns
     -------
