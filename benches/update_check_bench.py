@@ -1,7 +1,8 @@
 """Incremental update and ``check`` benchmark, next to plain setups of the same trees.
 
 Measured in one run, median of ``--runs`` (at least 3), warm file cache, each call in its own
-process (the child times the call alone, not interpreter start-up):
+process (the child times the call alone, not interpreter start-up). The calls being compared
+run in rounds, one of each per round, so that load from other jobs falls on all of them alike:
 
 - a ~74,000-file IBL-like tree with real ``.npy`` content, hashed tables, then 1% of the
   files modified and 1% new files added: ``update`` (hash on) against a hash-off setup and a
@@ -21,12 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from setup_bench import ensure_tree, machine, repeat, run_child
+from setup_bench import ensure_tree, machine, run_child
 
 HERE = Path(__file__).parent
 STATE_FILES = ('sessions.pqt', 'datasets.pqt', '.alf_fast_state.parquet')
@@ -88,6 +90,30 @@ def mutate(root: Path, fraction: float) -> dict:
     return {'files': len(files), 'modified': len(modified), 'added': len(modified)}
 
 
+def interleaved(fns: dict, runs: int) -> dict:
+    """Median, min and max of ``runs`` calls of each function, run in rounds (one call of each
+    per round) so that load from other jobs on a shared machine falls on all of them alike."""
+    times: dict = {k: [] for k in fns}
+    peaks: dict = {k: [] for k in fns}
+    for _ in range(runs):
+        for key, fn in fns.items():
+            r = fn()
+            if r['dnf']:
+                raise RuntimeError(f'{key} did not finish within the cap')
+            times[key].append(r['seconds'])
+            peaks[key].append(r['peak_mb'])
+    return {
+        k: {
+            'runs': v,
+            'median': statistics.median(v),
+            'min': min(v),
+            'max': max(v),
+            'peak_mb': max(peaks[k]),
+        }
+        for k, v in times.items()
+    }
+
+
 def ratio(a: dict, b: dict) -> float | None:
     return a['median'] / b['median'] if a['median'] and b['median'] else None
 
@@ -118,12 +144,15 @@ def main(argv=None) -> int:
             child('setup_hash', small, saved, cap)
             stamp.write_text(json.dumps(mutate(small, 0.01)))
         fresh('setup', small, cap)  # warm the file cache
-        r = {
-            'tree': json.loads(stamp.read_text()),
-            'update': repeat(lambda: restored('update_hash', small, saved, cap), args.runs),
-            'setup_hash_off': repeat(lambda: fresh('setup', small, cap), args.runs),
-            'full_hashed': repeat(lambda: fresh('setup_hash', small, cap), args.runs),
-        }
+        r = interleaved(
+            {
+                'update': lambda: restored('update_hash', small, saved, cap),
+                'setup_hash_off': lambda: fresh('setup', small, cap),
+                'full_hashed': lambda: fresh('setup_hash', small, cap),
+            },
+            args.runs,
+        )
+        r['tree'] = json.loads(stamp.read_text())
         r['update_vs_hash_off'] = ratio(r['update'], r['setup_hash_off'])
         r['full_vs_update'] = ratio(r['full_hashed'], r['update'])
         res['small'] = r
@@ -139,17 +168,16 @@ def main(argv=None) -> int:
                 folder.mkdir(exist_ok=True)
                 child(op, large, folder, cap)
         fresh('setup', large, cap)
-        r = {
-            'setup': repeat(lambda: fresh('setup', large, cap), args.runs),
-            'update_hashed': repeat(
-                lambda: restored('update_hash', large, hashed, cap), args.runs
-            ),
-            'update_hash_off': repeat(lambda: restored('update', large, plain, cap), args.runs),
-            'check': repeat(lambda: fresh('check', large, cap), args.runs),
-            'check_tables': repeat(
-                lambda: restored('check_tables', large, hashed, cap), args.runs
-            ),
-        }
+        r = interleaved(
+            {
+                'setup': lambda: fresh('setup', large, cap),
+                'update_hashed': lambda: restored('update_hash', large, hashed, cap),
+                'update_hash_off': lambda: restored('update', large, plain, cap),
+                'check': lambda: fresh('check', large, cap),
+                'check_tables': lambda: restored('check_tables', large, hashed, cap),
+            },
+            args.runs,
+        )
         for key in ('update_hashed', 'update_hash_off', 'check', 'check_tables'):
             r[f'{key}_vs_setup'] = ratio(r[key], r['setup'])
         res['large'] = r
@@ -171,7 +199,8 @@ def report(res: dict, args) -> str:
     lines = [
         '# Incremental update and check',
         '',
-        f'Median of {res["runs"]} runs, warm file cache, each call in its own process; '
+        f'Median of {res["runs"]} runs (in rounds: one of each call per round), warm file '
+        'cache, each call in its own process; '
         f'machine: {res["machine"]["cores"]} cores, {res["machine"]["cpu"]} (shared with '
         'other jobs while measuring, so ratios from the same run matter more than times).',
         '',
