@@ -251,3 +251,34 @@ def test_cli_tables_default_to_root(tmp_path):
     os.remove(victim)
     out = run_cli(root, '--tables')
     assert out.returncode == 1 and 'missing_on_disk' in out.stdout
+
+
+def test_unreadable_folder(tmp_path):
+    """Run without the capability that lets root read anything."""
+    root = build_broken_tree(tmp_path / 'data', 'empty_session')
+    locked = root / GOOD / 'alf'
+    locked.chmod(0)
+    try:
+        code = (
+            'import json; from alf_fast import check\n'
+            f'r = check({str(root)!r})\n'
+            'print(json.dumps([(f.rule, f.path, f.message) for f in r.findings]))\n'
+        )
+        cmd = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search']
+        out = subprocess.run(
+            [*cmd, sys.executable, '-c', code],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+    finally:
+        locked.chmod(0o755)
+    findings = json.loads(out.stdout)
+    assert {(rule, path) for rule, path, _ in findings} == {
+        ('unreadable', f'{GOOD}/alf'),
+        # Its only dataset could not be seen, so the session looks empty too.
+        ('empty_session', GOOD),
+        ('empty_session', 'mylab/Subjects/SWC_002/2023-01-02/001'),
+    }
+    assert 'Permission denied' in next(m for rule, _, m in findings if rule == 'unreadable')
