@@ -125,8 +125,11 @@ class UpdateSummary:
         return out
 
 
-def _session_names(sessions: pa.Table) -> dict[str, str]:
-    """eid -> ``lab/subject/date/NNN`` (lab left out when empty) for display."""
+def _session_names(sessions: pa.Table, eids=None) -> dict[str, str]:
+    """eid -> ``lab/subject/date/NNN`` (lab left out when empty) for display, for the sessions
+    whose ids are in ``eids`` (an Arrow array; default all)."""
+    if eids is not None:
+        sessions = sessions.filter(pc.is_in(sessions.column('id'), value_set=eids))
     names = {}
     cols = [sessions.column(c).to_pylist() for c in ('id', 'lab', 'subject', 'date', 'number')]
     for eid, lab, subject, date, number in zip(*cols, strict=True):
@@ -186,8 +189,11 @@ class Previous:
         if token != built.get('token'):
             self.reason = f'{fn_state} belongs to other tables'
             return
+        # Stable dataset ids already name their session, so they alone identify a row; the
+        # other schemes need the eid too (ONE's ids repeat across sessions).
+        self.keys = ['id'] if options.ids == 'stable' else ['eid', 'id']
         try:
-            datasets = _read(fn_dsets, ['eid', 'id', 'file_size', 'hash'])
+            datasets = _read(fn_dsets, [*self.keys, 'file_size', 'hash'])
             self.sessions = _read(fn_ses, ['id', 'lab', 'subject', 'date', 'number'])
         except (OSError, pa.ArrowException) as e:
             self.reason = f'the previous tables cannot be read ({e})'
@@ -197,10 +203,10 @@ class Previous:
             return
         self.datasets = datasets.append_column('mtime_ns', state.column('mtime_ns'))
 
-    def rel_paths(self, rows: pa.Array) -> list[str]:
-        """Relative paths of the given previous rows (read only when something was removed)."""
-        col = _read(self.out / 'datasets.pqt', ['rel_path']).column('rel_path')
-        return col.take(rows).to_pylist()
+    def rows(self, rows: pa.Array) -> pa.Table:
+        """``eid`` and ``rel_path`` of the given previous rows (read only when something was
+        removed)."""
+        return _read(self.out / 'datasets.pqt', ['eid', 'rel_path']).take(rows)
 
 
 # Arrays are made here from buffers, never from Python or numpy values: pyarrow imports pandas
@@ -246,16 +252,18 @@ def _no_nulls(flags):
     return pc.and_kleene(flags, pc.is_valid(flags))
 
 
-def _match(new: pa.Table, old: pa.Table) -> pa.Array | None:
+def _match(new: pa.Table, old: pa.Table, keys: list[str]) -> pa.Array | None:
     """For each new row, the index of the previous row with the same (eid, id), or null; None
     when the rows are the same, in the same order.
 
     Without changes both tables list the same rows in the same order (ids are stable and rows
     are sorted), which a column comparison confirms far faster than a hash lookup."""
     if new.num_rows == old.num_rows and all(
-        new.column(c).equals(old.column(c).cast(new.schema.field(c).type)) for c in ('eid', 'id')
+        new.column(c).equals(old.column(c).cast(new.schema.field(c).type)) for c in keys
     ):
         return None
+    if keys == ['id']:
+        return pc.index_in(new.column('id'), value_set=old.column('id')).cast(pa.int64())
     # (eid, id) pairs are unique and neither holds a NUL, so the joined keys are too.
     n_new, n_old = new.num_rows, old.num_rows
     sep = _strings(['\x00']).take(_int64s(np.zeros(max(n_new, n_old), dtype=np.int64)))
@@ -279,7 +287,7 @@ def apply(
     """
     old = previous.datasets
     assert old is not None
-    match = _match(datasets, old)
+    match = _match(datasets, old, previous.keys)
 
     def previous_column(name: str, type_: pa.DataType):
         col = old.column(name).cast(type_)
@@ -318,21 +326,25 @@ def apply(
         )
 
     # The summary names sessions and datasets; only changed rows are converted to Python.
-    new_names = _session_names(sessions)
-    old_names = _session_names(previous.sessions)
-    summary.sessions_added = sorted(new_names[e] for e in new_names.keys() - old_names.keys())
-    summary.sessions_removed = sorted(old_names[e] for e in old_names.keys() - new_names.keys())
+    new_ids, old_ids = (
+        sessions.column('id'),
+        previous.sessions.column('id').cast(pa.large_string()),
+    )
+    added_s = new_ids.filter(pc.invert(pc.is_in(new_ids, value_set=old_ids)))
+    removed_s = old_ids.filter(pc.invert(pc.is_in(old_ids, value_set=new_ids)))
+    summary.sessions_added = sorted(_session_names(sessions, added_s).values())
+    summary.sessions_removed = sorted(_session_names(previous.sessions, removed_s).values())
 
-    def named(rows, names, eids, rels: list[str]) -> list[str]:
-        eids = eids.take(rows).to_pylist()
+    def named(table: pa.Table, sessions_table: pa.Table) -> list[str]:
+        names = _session_names(sessions_table, pc.unique(table.column('eid')))
+        eids, rels = table.column('eid').to_pylist(), table.column('rel_path').to_pylist()
         return sorted(f'{names[e]}/{r}' for e, r in zip(eids, rels, strict=True))
 
     def new_rows(flags) -> list[str]:
         rows = pc.indices_nonzero(flags)
         if not len(rows):
             return []
-        rels = datasets.column('rel_path').take(rows).to_pylist()
-        return named(rows, new_names, datasets.column('eid'), rels)
+        return named(datasets.select(['eid', 'rel_path']).take(rows), sessions)
 
     summary.datasets_modified = new_rows(
         pc.invert(unchanged)
@@ -343,9 +355,7 @@ def apply(
         summary.datasets_added = new_rows(pc.is_null(match))
         removed = pc.indices_nonzero(pc.invert(_mask(pc.drop_null(match), old.num_rows)))
         if len(removed):
-            summary.datasets_removed = named(
-                removed, old_names, old.column('eid'), previous.rel_paths(removed)
-            )
+            summary.datasets_removed = named(previous.rows(removed), previous.sessions)
     return datasets, summary
 
 
