@@ -146,14 +146,27 @@ def write_tables(tables: dict[Path, tuple[pa.Schema, Iterable]]) -> str:
     build = uuid.uuid4().hex
     staged: list[tuple[Path, Path]] = []
     committing = False
+    # Errors raised while producing the batches (a file that cannot be hashed) are not write
+    # errors and keep their own message.
+    source_errors: list[BaseException] = []
+
+    def tracked(parts):
+        try:
+            yield from parts
+        except BaseException as err:
+            source_errors.append(err)
+            raise
+
     try:
         for dest, (schema, parts) in tables.items():
             tmp = _staged_name(dest)
             staged.append((tmp, dest))
             try:
-                write_table(tmp, _with_build_id(schema, build), parts)
+                write_table(tmp, _with_build_id(schema, build), tracked(parts))
                 _fsync(tmp)
             except OSError as err:
+                if err in source_errors:
+                    raise
                 raise _write_error(err, dest) from err
         fault_point('written')
         intent = _write_intent(folder, build, staged)
