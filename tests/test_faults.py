@@ -25,6 +25,7 @@ import pytest
 from alf_fast import One
 from alf_fast._commit import FAULT_ENV, INTENT_NAME, build_id
 from alf_fast._corpus import build_ibl_tree
+from alf_fast._lock import TableLock
 from alf_fast.cache import build_cache
 
 TIMEOUT = 60  # seconds for any child process: far above a build of these trees
@@ -259,6 +260,9 @@ def test_lock_excludes_across_processes_and_survives_killed_holders(tmp_path):
     assert codes == [0, -signal.SIGKILL, 0, -signal.SIGKILL]
     expected = sum(n if die < 0 else die for n, die in plan)
     assert int((tmp_path / 'counter').read_text()) == expected
+    # A holder that died last leaves the (unlocked) file; the next user removes it.
+    with TableLock(tmp_path, timeout=1):
+        pass
     assert not (tmp_path / '.alf_fast.lock').exists()
     record('concurrent lock holders, 2 of 4 killed holding it', 'no lost update', rounds=100)
 
