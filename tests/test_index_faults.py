@@ -354,7 +354,10 @@ def test_empty_out_dir_means_the_root_as_in_one(f_root, tmp_path, monkeypatch):
     assert (f_root / 'sessions.pqt').exists() and list(elsewhere.iterdir()) == []
 
 
-def test_unreadable_root_is_an_error_naming_it(f_root):
+@pytest.mark.parametrize('during_walk', [False, True])
+def test_unreadable_root_is_an_error_naming_it(f_root, during_walk):
+    """Found before the walk, or by the walk when the root became unreadable after the check
+    (then even with allow_empty, which is about trees that are empty, not unreadable)."""
     saved = {p.name: p.read_bytes() for p in f_root.glob('*.pqt')}
     out = f_root.parent / 'out'
     out.mkdir()
@@ -362,10 +365,11 @@ def test_unreadable_root_is_an_error_naming_it(f_root):
         (out / name).write_bytes(data)
     f_root.chmod(0)
     try:
-        code = (
-            'from alf_fast.cache import build_cache\n'
-            f'build_cache({str(f_root)!r}, out_dir={str(out)!r})\n'
-        )
+        code = 'import pathlib, alf_fast.cache as c\n'
+        if during_walk:
+            code += 'c._check_root = lambda r: pathlib.Path(r).resolve()\n'
+        code += f'c.build_cache({str(f_root)!r}, out_dir={str(out)!r}, allow_empty={during_walk})'
+
         cmd = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search']
         proc = subprocess.run(
             [*cmd, sys.executable, '-c', code], capture_output=True, text=True, timeout=60

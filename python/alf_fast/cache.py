@@ -164,12 +164,15 @@ def _check_root(root_dir) -> Path:
     return root
 
 
-def _refuse_empty(root: Path, out: Path, found_sessions: int, issues) -> None:
+def _refuse_unreadable_root(root: Path, issues) -> None:
+    """The walk could not list the root: it became unreadable after :func:`_check_root`."""
+    unreadable = [m for p, k, m in issues if k == 'unreadable' and Path(p) == root]
+    if unreadable:
+        raise PermissionError(f'root directory cannot be read: {root}: {unreadable[0]}')
+
+
+def _refuse_empty(root: Path, out: Path, found_sessions: int) -> None:
     """Stop a build that would replace tables listing sessions with tables listing none."""
-    unreadable_root = [m for p, k, m in issues if k == 'unreadable' and Path(p) == root]
-    if unreadable_root:
-        # The root became unreadable between the check above and the walk.
-        raise PermissionError(f'root directory cannot be read: {root}: {unreadable_root[0]}')
     if found_sessions:
         return
     previous = _existing_sessions(out / 'sessions.pqt')
@@ -223,8 +226,9 @@ def build_cache(
         if lab:
             sessions = _fill_lab(sessions, lab)
         _report_issues(raw['issues'], raw['skipped'])
+        _refuse_unreadable_root(root, raw['issues'])
         if not allow_empty:
-            _refuse_empty(root, out, sessions.num_rows, raw['issues'])
+            _refuse_empty(root, out, sessions.num_rows)
         n_datasets = raw['n_datasets']
         if sessions.num_rows == 0 or n_datasets == 0:
             what = 'sessions' if sessions.num_rows == 0 else 'datasets'
