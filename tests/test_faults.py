@@ -165,6 +165,27 @@ def test_kill_at_each_commit_step(tree, point):
     record(f'kill at {point}', 'previous' if expected == before else 'new', pending=pending)
 
 
+def test_pending_commit_in_a_folder_we_cannot_lock_is_only_checked(tree, monkeypatch):
+    """Read-only tables folder: One cannot finish the commit, so it refuses the mixed pair
+    (after a kill between the renames) instead of reading it."""
+    from alf_fast import _commit
+
+    root, before = tree
+    add_session(root, 1)
+    code, _ = run_build(root, fault='between-renames')
+    assert code == -signal.SIGKILL
+
+    def read_only(self):
+        raise PermissionError(13, 'cannot create the lock file: Permission denied', 'x')
+
+    monkeypatch.setattr(_commit.TableLock, 'acquire', read_only)
+    with pytest.raises(ValueError, match='different builds'):
+        One(root)
+    assert (root / INTENT_NAME).exists()
+    monkeypatch.undo()
+    assert n_sessions_loaded(root, root) == before + 1  # writable again: finished
+
+
 def test_mixed_pair_is_refused_naming_both_files(tree):
     """A mixed pair without a record to finish it (e.g. files copied by hand) is an error."""
     root, _ = tree
