@@ -51,10 +51,6 @@ class TableLock:
         self.timeout = timeout
         self._fd: int | None = None
 
-    @property
-    def acquired(self) -> bool:
-        return self._fd is not None
-
     def _holder(self) -> str:
         try:
             text = self.path.read_text().split()
