@@ -439,3 +439,19 @@ def test_a_write_error_names_the_table(tmp_path, monkeypatch):
         write_tables({tmp_path / 'datasets.pqt': (schema, [])})
     assert info.value.errno == 28 and str(tmp_path / 'datasets.pqt') in str(info.value)
     assert debris(tmp_path) == []
+
+
+def test_folder_fsync_refused_by_the_file_system_is_not_an_error(f_root, monkeypatch):
+    """Some file systems (network ones) answer fsync on a folder with EINVAL: the renames are
+    done and the build succeeds."""
+    real = os.fsync
+
+    def fsync(fd):
+        if os.path.isdir(f'/proc/self/fd/{fd}'):
+            raise OSError(22, 'Invalid argument')
+        return real(fd)
+
+    monkeypatch.setattr(os, 'fsync', fsync)
+    build_cache(f_root)
+    assert build_id(f_root / 'sessions.pqt') == build_id(f_root / 'datasets.pqt') is not None
+    assert debris(f_root) == []

@@ -14,6 +14,7 @@ Callers hold the folder's :class:`~alf_fast._lock.TableLock` while writing or re
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -67,6 +68,11 @@ def _fsync(path: Path, directory: bool = False) -> None:
     fd = os.open(path, flags)
     try:
         os.fsync(fd)
+    except OSError as err:
+        # Some file systems (CIFS, some FUSE and network mounts) cannot fsync a folder; the
+        # renames are still atomic there, only their durability is theirs to give.
+        if not (directory and err.errno in (errno.EINVAL, errno.ENOTSUP, errno.EBADF)):
+            raise
     finally:
         os.close(fd)
 
