@@ -13,6 +13,7 @@ process under a timeout, so a hang fails the test instead of stalling CI.
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -77,15 +78,25 @@ def spawn(root, out='', hashed=False, fault=None):
     )
 
 
-def run_build(root, out='', hashed=False, fault=None):
-    proc = spawn(root, out, hashed, fault)
+def finish_all(procs, what):
+    """Wait for every child under one deadline and return their exit codes and stderr; on
+    timeout kill them all and fail."""
+    deadline = time.monotonic() + TIMEOUT
+    results = []
     try:
-        _, stderr = proc.communicate(timeout=TIMEOUT)
+        for proc in procs:
+            _, stderr = proc.communicate(timeout=max(0.1, deadline - time.monotonic()))
+            results.append((proc.returncode, stderr))
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail(f'build did not finish within {TIMEOUT} s (fault {fault})')
-    return proc.returncode, stderr
+        for proc in procs:
+            proc.kill()
+            proc.communicate()
+        pytest.fail(f'{what} did not finish within {TIMEOUT} s')
+    return results
+
+
+def run_build(root, out='', hashed=False, fault=None):
+    return finish_all([spawn(root, out, hashed, fault)], f'a build (fault {fault})')[0]
 
 
 def add_session(root, number):
@@ -238,12 +249,15 @@ def test_random_kills(tmp_path):
     for trial in range(trials):
         add_session(root, trial + 1)
         proc = spawn(root, hashed=bool(trial % 2))
+        # The child says when its imports are done, so that the delay falls in the build.
+        if not select.select([proc.stdout], [], [], TIMEOUT)[0]:
+            finish_all([proc], 'a child that never got ready')
         assert proc.stdout.readline() == 'ready\n'
         delay = rng.uniform(0, 1.3 * span)
         sig = SIGNALS[trial % len(SIGNALS)]
         time.sleep(delay)
         proc.send_signal(sig)
-        proc.communicate(timeout=TIMEOUT)
+        finish_all([proc], f'a build sent {sig.name}')
         pending = (root / INTENT_NAME).exists()
         left = debris(root)
         found = n_sessions_loaded(root, root)
@@ -277,7 +291,7 @@ def test_lock_excludes_across_processes_and_survives_killed_holders(tmp_path):
         subprocess.Popen([sys.executable, '-c', COUNTER, str(tmp_path), str(n), str(die)])
         for n, die in plan
     ]
-    codes = [p.wait(timeout=TIMEOUT) for p in procs]
+    codes = [c for c, _ in finish_all(procs, 'lock users (one waiting for the dead?)')]
     assert codes == [0, -signal.SIGKILL, 0, -signal.SIGKILL]
     expected = sum(n if die < 0 else die for n, die in plan)
     assert int((tmp_path / 'counter').read_text()) == expected
@@ -293,15 +307,7 @@ def test_concurrent_builds_with_killed_holders(tree):
     add_session(root, 1)
     faults = [None, 'locked', None, 'between-renames']
     procs = [spawn(root, fault=f) for f in faults]
-    codes = []
-    for proc in procs:
-        try:
-            proc.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:  # pragma: no cover - the failure being tested
-            for p in procs:
-                p.kill()
-            pytest.fail('a build waited for a dead lock holder')
-        codes.append(proc.returncode)
+    codes = [c for c, _ in finish_all(procs, 'concurrent builds (one waiting for the dead?)')]
     assert [c == -signal.SIGKILL for c in codes] == [f is not None for f in faults]
     assert n_sessions_loaded(root, root) == before + 1
     build_cache(root)
