@@ -476,3 +476,17 @@ def test_our_one_reads_a_null_typed_hash_as_null(f_root):
     assert next(c for c in ours if c['name'] == 'hash') == expected
     datasets = One(f_root)._cache['datasets']
     assert datasets['hash'].dtype == pl.String and datasets['hash'].null_count() == len(datasets)
+
+
+def test_a_hash_value_is_never_dropped_into_a_null_column():
+    import pyarrow as pa
+
+    from alf_fast import _parquet
+
+    schema = _parquet.one_schema('datasets', 1, {}, hashed=False)
+    row = {f.name: pa.array([None], pa.string()) for f in schema}
+    row['hash'] = pa.array(['d41d8cd98f00b204e9800998ecf8427e'])
+    with pytest.raises(ValueError, match="'hash' has values"):
+        _parquet.conform(pa.table(row), schema)
+    row['hash'] = pa.array([None], pa.string())
+    assert _parquet.conform(pa.table(row), schema).column('hash').type == pa.null()
