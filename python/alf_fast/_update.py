@@ -3,13 +3,13 @@ time are unchanged since the last build taken from the previous tables.
 
 What an update needs beyond ONE's tables is kept where ONE-api does not see it:
 
-- the options of the build (id scheme, namespace, hashing, lab, root) and a random build token,
-  as JSON under the key ``alf_fast`` of ``datasets.pqt``'s parquet metadata, which pandas and
-  ONE ignore;
+- the options of the build (id scheme, namespace, hashing, lab, root), as JSON under the key
+  ``alf_fast_options`` of ``datasets.pqt``'s parquet metadata, which pandas and ONE ignore;
 - the modification time of every dataset, one ``int64`` per row in the datasets table's row
   order, in the sidecar ``.alf_fast_state.parquet`` next to the tables. Its name does not end
-  in ``.pqt``, which ONE would try to load as a table, and it carries the same token, so a
-  sidecar left beside tables rebuilt by another tool is never trusted.
+  in ``.pqt``, which ONE would try to load as a table. It is committed with the tables (see
+  :mod:`alf_fast._commit`) and so carries their build id: a sidecar left beside tables rebuilt
+  by another tool, or by a plain alf_fast setup, is never trusted.
 
 An extra ``mtime_ns`` column in ``datasets.pqt`` would load in ONE-api too, but it then appears
 in every frame ONE returns from the table (``list_datasets(details=True)``, ``cache.datasets``),
@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,7 +41,7 @@ _logger = logging.getLogger(__name__)
 
 #: The sidecar holding each dataset's modification time.
 STATE_NAME = '.alf_fast_state.parquet'
-_META_KEY = b'alf_fast'
+_META_KEY = b'alf_fast_options'
 _FORMAT = 1
 
 
@@ -185,8 +184,9 @@ class Previous:
         except (OSError, pa.ArrowException) as e:
             self.reason = f'{fn_state} cannot be read ({e})'
             return
-        token = (state.schema.metadata or {}).get(_META_KEY, b'').decode()
-        if token != built.get('token'):
+        from alf_fast._commit import build_id
+
+        if build_id(fn_state) is None or build_id(fn_state) != build_id(fn_dsets):
             self.reason = f'{fn_state} belongs to other tables'
             return
         # Stable dataset ids already name their session, so they alone identify a row; the
@@ -369,18 +369,15 @@ def _scatter(values: pa.Array | pa.ChunkedArray, rows: pa.Array, new: list[str])
 
 class StateWriter:
     """Collects the ``mtime_ns`` of each datasets batch as it is written, then writes the
-    sidecar; also stamps the datasets schema with the build's options and token."""
+    sidecar; also stamps the datasets schema with the build's options."""
 
     def __init__(self, options: BuildOptions):
         self.options = options
-        self.token = uuid.uuid4().hex
         self.mtimes: list[pa.Array] = []
 
     def stamp(self, schema: pa.Schema) -> pa.Schema:
-        """``schema`` with the build's options and token in its metadata."""
-        built = json.dumps(
-            {'format': _FORMAT, 'token': self.token, 'options': self.options.to_dict()}
-        )
+        """``schema`` with the build's options in its metadata."""
+        built = json.dumps({'format': _FORMAT, 'options': self.options.to_dict()})
         return schema.with_metadata({**(schema.metadata or {}), _META_KEY: built.encode()})
 
     def add(self, batch: pa.RecordBatch | pa.Table) -> None:
@@ -389,7 +386,7 @@ class StateWriter:
 
     @property
     def schema(self) -> pa.Schema:
-        return pa.schema([pa.field('mtime_ns', pa.int64())], metadata={_META_KEY: self.token})
+        return pa.schema([pa.field('mtime_ns', pa.int64())])
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """The sidecar's batches; call after every datasets batch went through :meth:`add`."""

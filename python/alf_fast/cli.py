@@ -28,6 +28,7 @@ def _setup(args) -> int:
             progress=progress,
             namespace=args.namespace,
             update=args.update,
+            allow_empty=args.allow_empty,
         )
     finally:
         if progress is not None:
@@ -72,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     setup.add_argument('--namespace', help="ONE's id scheme under this UUID namespace")
     _cli_check.add_update_option(setup)
+    setup.add_argument(
+        '--allow-empty',
+        action='store_true',
+        help='replace tables that list sessions even if the tree now holds none',
+    )
     setup.set_defaults(func=_setup)
 
     demo = sub.add_parser('demo', help='build, index, search and load a small demo tree')
