@@ -43,6 +43,7 @@ import polars as pl
 
 from alf_fast import io as alfio
 from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths, rel_path_columns
+from alf_fast._rel_paths import check_rel_path
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import (
     ALFError,
@@ -230,7 +231,7 @@ class ListingMixin:
                 files.append(None)
                 continue
             try:
-                size = os.stat(os.path.join(folder, rel_path)).st_size
+                size = os.stat(os.path.join(folder, check_rel_path(rel_path, eid))).st_size
             except OSError:
                 files.append(None)
                 continue
