@@ -7,6 +7,7 @@ the row with an error naming it, without reading the file.
 """
 
 import os
+import shutil
 
 import numpy as np
 import pyarrow as pa
@@ -14,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from alf_fast import One
-from alf_fast._rel_paths import check_rel_path
+from alf_fast._rel_paths import check_rel_path, check_session_row
 
 EID = 'e70388ad-6bfe-37d0-a200-ebeeab6833fb'
 CHOICE_ID = '321d80da-1066-3783-b115-93d955401cda'
@@ -142,3 +143,53 @@ def test_link_inside_the_tree_is_followed(f_root, tmp_path):
     target.symlink_to(moved)
     one = One(cache_dir=f_root)
     np.testing.assert_array_equal(one.load_dataset(EID, '_ibl_trials.choice.npy'), np.load(moved))
+
+
+def plant_session(f_root, tmp_path, subject):
+    """Point the session EID at a folder outside the tree holding a copy of its data."""
+    source = f_root / SESSION
+    dest = (f_root / 'mylab' / 'Subjects' / subject / '2023-01-01' / '001').resolve()
+    assert not dest.is_relative_to(f_root.resolve())
+    dest.parent.mkdir(parents=True)
+    shutil.copytree(source, dest)
+    shutil.rmtree(source)
+    np.save(dest / CHOICE, np.array([666]))
+    path = f_root / 'sessions.pqt'
+    table = pq.read_table(path)
+    ids = [str(x) for x in table.column('id').to_pylist()]
+    subjects = table.column('subject').to_pylist()
+    subjects = [subject if i == EID else s for i, s in zip(ids, subjects, strict=True)]
+    i = table.schema.get_field_index('subject')
+    field = table.schema.field(i)
+    pq.write_table(table.set_column(i, field, pa.array(subjects, field.type)), path)
+
+
+@pytest.mark.parametrize('subject', ['../../../outside', '../../..'])
+@pytest.mark.parametrize('call', sorted(CALLS))
+def test_sessions_leaving_the_tree_are_refused(f_root, tmp_path, subject, call):
+    plant_session(f_root, tmp_path, subject)
+    one = One(cache_dir=f_root)
+    with pytest.raises(ValueError, match='is not a folder name') as info:
+        CALLS[call](one, CHOICE)
+    assert f'id={EID}' in str(info.value) and f'subject={subject!r}' in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ('record', 'ok'),
+    [
+        ({'lab': 'mylab', 'subject': 'SWC_001', 'number': 1}, True),
+        ({'lab': None, 'subject': 'KS005', 'number': '001'}, True),
+        ({'lab': '', 'subject': 'a.b-c d', 'number': 2}, True),
+        ({'lab': '..', 'subject': 'x', 'number': 1}, False),
+        ({'lab': 'l', 'subject': '/etc', 'number': 1}, False),
+        ({'lab': 'l', 'subject': 'a\\..\\b', 'number': 1}, False),
+        ({'lab': 'l', 'subject': 'x', 'number': '../1'}, False),
+        ({'lab': 'C:', 'subject': 'x', 'number': 1}, False),
+    ],
+)
+def test_check_session_row(record, ok):
+    if ok:
+        assert check_session_row(record) is record
+    else:
+        with pytest.raises(ValueError, match='is not a folder name'):
+            check_session_row(record)

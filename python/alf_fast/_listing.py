@@ -43,7 +43,7 @@ import polars as pl
 
 from alf_fast import io as alfio
 from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths, rel_path_columns
-from alf_fast._rel_paths import check_rel_path
+from alf_fast._rel_paths import check_rel_path, check_session_row
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import (
     ALFError,
@@ -177,7 +177,7 @@ class ListingMixin:
         if missing:
             root = ALFPath(root_dir)
             for record in sessions.filter(pl.col('id').is_in(missing)).iter_rows(named=True):
-                rel = _session_rel_path(record)
+                rel = _session_rel_path(check_session_row(record))
                 known[record['id']] = (rel, root / rel, record)
         out = {}
         for eid in eids:

@@ -1,22 +1,25 @@
-"""Refusing dataset rows whose ``rel_path`` would read a file outside their session folder.
+"""Refusing table rows that would make a load read a file outside the data tree.
 
 A cache table is data, and data can be crafted or corrupted: a ``rel_path`` of ``/etc/passwd``
-or ``alf/../../../other/x.npy`` joined to a session folder names a file anywhere. Every load goes
-through :func:`check_rel_path` before the join. The check is on the text only (cheap, and the
-same whatever exists on disk): a link inside the tree that points elsewhere is the tree owner's
-choice and is followed.
+or ``alf/../../../other/x.npy`` joined to a session folder names a file anywhere, and so does a
+session whose subject is ``../..``. Every load goes through :func:`check_session_row` when it
+builds a session folder and :func:`check_rel_path` before it joins a file to it. The checks
+are on the text only (cheap, and the same whatever exists on disk): a link inside the tree that
+points elsewhere is the tree owner's choice and is followed.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ['check_rel_path']
+__all__ = ['check_rel_path', 'check_session_row']
 
 # Absolute on any system (POSIX root, Windows drive or UNC), or a '..' component under either
 # separator: none of these stays inside the folder it is joined to. A backslash or colon is
 # never part of a valid ALF name, so treating them as separators refuses no real dataset.
 _LEAVES = re.compile(r'^[/\\]|^[A-Za-z]:|(?:^|[/\\])\.\.(?:[/\\]|$)')
+# A session folder part (lab, subject, number) must be one folder name below its parent.
+_NOT_ONE_NAME = re.compile(r'[/\\\0]|^\.\.?$|^[A-Za-z]:')
 
 
 def check_rel_path(rel_path, eid) -> str:
@@ -49,3 +52,32 @@ def check_rel_path(rel_path, eid) -> str:
         f'datasets table row eid={eid}, rel_path={rel_path!r}: the rel_path {problem}; '
         'refusing to read it'
     )
+
+
+def check_session_row(record: dict) -> dict:
+    """Return the sessions table `record` if its folder parts are plain folder names, else raise.
+
+    Parameters
+    ----------
+    record : dict
+        A sessions table row (``id``, ``lab``, ``subject``, ``number``, ...).
+
+    Returns
+    -------
+    dict
+        `record`, unchanged.
+
+    Raises
+    ------
+    ValueError
+        The lab, subject or number holds a path separator or a NUL byte, is ``.`` or ``..``, or
+        starts with a drive letter: the session folder would not be below the data folder.
+    """
+    for key in ('lab', 'subject', 'number'):
+        value = record.get(key)
+        if value is not None and _NOT_ONE_NAME.search(str(value)):
+            raise ValueError(
+                f'sessions table row id={record.get("id")}: {key}={value!r} is not a folder '
+                'name, so the session folder would leave the data folder; refusing to read it'
+            )
+    return record
