@@ -243,6 +243,17 @@ def test_truncated_file_names_the_path(tmp_path, path_kind, keep):
     assert str(path) in str(info.value)
 
 
+def test_shape_too_large_for_int64(tmp_path, path_kind):
+    """2**62 * 2**62 * 8 bytes wraps to 0 in int64: the file must not load as empty."""
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }"
+    path = tmp_path / 'huge.npy'
+    path.write_bytes(raw_npy(header, EIGHT))
+    with pytest.raises(ValueError, match=r'huge\.npy'):
+        load_npy(path)
+    with pytest.raises(ValueError):
+        np.load(path)
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_npy(tmp_path / 'none.npy')

@@ -19,6 +19,7 @@ Object arrays (and files numpy would read as pickles) are refused unless the cal
 
 from __future__ import annotations
 
+import math
 import mmap as _mmap
 import os
 import re
@@ -82,7 +83,7 @@ def load_npy(path, mmap: bool = True, allow_pickle: bool = False) -> np.ndarray:
             return _numpy_load(path, mmap, allow_pickle)
         dtype, shape, fortran, offset = parsed
         size = os.fstat(f.fileno()).st_size
-        nbytes = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+        nbytes = dtype.itemsize * math.prod(shape)  # Python ints: a crafted shape cannot wrap
         order = 'F' if fortran else 'C'
         if nbytes == 0:
             return np.empty(shape, dtype, order=order)
