@@ -231,8 +231,17 @@ def test_md5_files_binding(tmp_path):
     got = md5_files([a, str(b)], threads=2, progress=lambda *x: calls.append(x))
     assert got == ['5d41402abc4b2a76b9719d911017c592', 'd41d8cd98f00b204e9800998ecf8427e']
     assert md5_files([]) == []
-    with pytest.raises(FileNotFoundError, match=r'missing\.x\.y'):
-        md5_files([a, tmp_path / 'missing.x.y'])
+    # Files that vanished or are not regular files are not hashed, and say so with None.
+    os.mkfifo(tmp_path / 'fifo.x.y')
+    assert md5_files([tmp_path / 'missing.x.y', a, tmp_path / 'fifo.x.y']) == [
+        None,
+        '5d41402abc4b2a76b9719d911017c592',
+        None,
+    ]
+    # A file that cannot be read stops the pass with an error naming it.
+    os.symlink('/proc/self/mem', tmp_path / 'broken.x.y')
+    with pytest.raises(OSError, match=r'broken\.x\.y'):
+        md5_files([a, tmp_path / 'broken.x.y'])
 
 
 def _one_api_details(folder):

@@ -710,7 +710,10 @@ def _table_findings(ctx: _Context, tables: Path, hash: bool, threads: int | None
         rows = list(todo.iter_rows())
         digests = md5_files([f'{ctx.folder_of[w]}/{r}' for w, r, _ in rows], threads=threads or 0)
         for (weid, rel, expected), got in zip(rows, digests, strict=True):
-            if got != expected.lower():
+            if got is None:
+                message = 'could not be hashed (vanished, not a regular file or kept changing)'
+                out.append(Finding(path_of(weid, rel), 'md5_mismatch', message))
+            elif got != expected.lower():
                 message = f'{got}, tables {expected}'
                 out.append(Finding(path_of(weid, rel), 'md5_mismatch', message))
     return out

@@ -224,11 +224,14 @@ def _bools(values: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
 
 
-def _strings(values: list[str]) -> pa.Array:
-    data = [v.encode() for v in values]
+def _strings(values: list[str | None]) -> pa.Array:
+    data = [b'' if v is None else v.encode() for v in values]
     offsets = np.zeros(len(data) + 1, dtype=np.int64)
     np.cumsum([len(d) for d in data], out=offsets[1:])
-    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b''.join(data))]
+    valid = None
+    if any(v is None for v in values):
+        valid = _bools(np.array([v is not None for v in values], dtype=bool)).buffers()[1]
+    buffers = [valid, pa.py_buffer(offsets), pa.py_buffer(b''.join(data))]
     return pa.Array.from_buffers(pa.large_string(), len(data), buffers)
 
 
@@ -280,10 +283,11 @@ def apply(
     sessions: pa.Table,
     datasets: pa.Table,
     hash_files: bool,
-    hasher: Callable[[list[str]], list[str]],
+    hasher: Callable[[list[str]], list[str | None]],
 ) -> tuple[pa.Table, UpdateSummary]:
     """Fill the ``hash`` column of a fresh hash-off walk from the previous build, hashing new
-    and changed files with ``hasher(paths) -> md5 hex list``; return the table and a summary.
+    and changed files with ``hasher(paths) -> md5 hex list`` (None for a file that vanished or
+    kept changing: no hash, as a full build records it); return the table and a summary.
     """
     old = previous.datasets
     assert old is not None
@@ -359,7 +363,9 @@ def apply(
     return datasets, summary
 
 
-def _scatter(values: pa.Array | pa.ChunkedArray, rows: pa.Array, new: list[str]) -> pa.Array:
+def _scatter(
+    values: pa.Array | pa.ChunkedArray, rows: pa.Array, new: list[str | None]
+) -> pa.Array:
     """``values`` with ``values[rows[k]] = new[k]``; ``rows`` ascending."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -447,7 +453,7 @@ class Plan:
         if not self.reuse:
             return reader
 
-        def hasher(paths: list[str]) -> list[str]:
+        def hasher(paths: list[str]) -> list[str | None]:
             from alf_fast._alf_fast import md5_files
 
             return md5_files(paths, threads=threads or 0, progress=progress)

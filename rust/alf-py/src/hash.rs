@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use alf_core::hash::{hex, md5_files as core_md5_files};
+use alf_core::hash::{hex, md5_files as core_md5_files, Stamp};
 use alf_core::Progress;
 use pyo3::prelude::*;
 
@@ -16,7 +16,8 @@ use crate::error::to_py;
 const TICK: Duration = Duration::from_millis(200);
 
 /// md5 of each file, as lowercase hex, computed on `threads` threads (0: one per core) with the
-/// GIL released. `progress(files, 0, files_hashed, bytes_hashed)` is called about five times a
+/// GIL released; `None` for a file that vanished, is not a regular file or kept changing while
+/// it was read. `progress(files, 0, files_hashed, bytes_hashed)` is called about five times a
 /// second, as for `index_tree`. The first file that cannot be read raises `OSError` naming it;
 /// Ctrl-C stops the pass.
 #[pyfunction]
@@ -26,7 +27,7 @@ pub fn md5_files(
     paths: Vec<PathBuf>,
     threads: usize,
     progress: Option<Bound<'_, PyAny>>,
-) -> PyResult<Vec<String>> {
+) -> PyResult<Vec<Option<String>>> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
@@ -42,7 +43,12 @@ pub fn md5_files(
     let rx = std::sync::Mutex::new(rx);
     let worker_counters = Arc::clone(&counters);
     let handle = std::thread::spawn(move || {
-        let outcome = core_md5_files(n, |i| paths[i].clone(), threads, &worker_counters);
+        // No expected stamp: the caller compares nothing with it (restamps are ignored).
+        let none = Stamp {
+            size: 0,
+            mtime_ns: 0,
+        };
+        let outcome = core_md5_files(n, |i| (paths[i].clone(), none), threads, &worker_counters);
         // The receiver only goes away if the caller already returned with an error.
         let _ = tx.send(outcome);
     });
@@ -75,5 +81,10 @@ pub fn md5_files(
         }
     };
     let _ = py.detach(|| handle.join());
-    Ok(outcome.map_err(to_py)?.iter().map(|d| hex(d)).collect())
+    let hashes = outcome.map_err(to_py)?;
+    Ok(hashes
+        .digests
+        .iter()
+        .map(|d| d.as_ref().map(|d| hex(d)))
+        .collect())
 }
