@@ -40,13 +40,14 @@ def index_tree(
     hash_files: bool = False,
     ids: Literal['stable', 'strings', 'namespace'] = 'stable',
     namespace: str | None = None,
-    progress: Callable[[int, int, int, int], Any] | None = None,
+    progress: Callable[[int, int, int, int, int], Any] | None = None,
 ) -> _IndexResult:
     """Walk ``root`` (GIL released) and build the sessions and datasets tables.
 
-    ``progress(files, folders, files_hashed, bytes_hashed)`` is called about five times a
-    second. Raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root, ``OSError``
-    naming the file when hashing fails, ``KeyboardInterrupt`` when interrupted.
+    ``progress(files, folders, files_hashed, bytes_hashed, bytes_to_hash)`` is called about
+    five times a second (``bytes_to_hash`` is 0 until the walk ends, and without hashing).
+    Raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root, ``OSError`` naming the
+    file when hashing fails, ``KeyboardInterrupt`` when interrupted.
     """
 
 def rel_path_parts(

@@ -14,6 +14,7 @@ mod unicode_classes;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 pub use error::{Error, Result};
 pub use table::{DatasetStream, IdScheme, Tables};
@@ -54,6 +55,8 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     };
     let walk = walk::walk(root, threads, options.ids, progress)?;
     let hashes = if options.hash_files {
+        let total = walk.datasets.iter().map(|d| d.size).sum();
+        progress.bytes_to_hash.store(total, Ordering::Relaxed);
         let path_of = |i: usize| {
             let d = &walk.datasets[i];
             walk.sessions[d.session as usize].path.join(&*d.rel_path)
