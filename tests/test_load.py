@@ -22,6 +22,7 @@ from _differential import (
 from alf_fast.exceptions import (
     ALFMultipleObjectsFound,
     ALFObjectNotFound,
+    ALFWarning,
 )
 
 # Every test runs on both paths of filter_datasets (Python lists and polars).
@@ -365,7 +366,8 @@ def test_revision_env_var(one_fast, monkeypatch):
 
 
 def test_npy_memory_mapped_read_only(one_fast):
-    trials = one_fast.load_object(EID, 'trials')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        trials = one_fast.load_object(EID, 'trials')
     for value in trials.values():
         assert isinstance(value, np.memmap) and not value.flags.writeable
     data = one_fast.load_dataset(EID, '_ibl_trials.choice.npy')
@@ -386,7 +388,8 @@ def test_mmap_off(f_template):
 
 
 def test_mmap_per_call(one_fast):
-    trials = one_fast.load_object(EID, 'trials', mmap=False)
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        trials = one_fast.load_object(EID, 'trials', mmap=False)
     assert all(type(v) is np.ndarray for v in trials.values())
     wheel = one_fast.load_collection(EID, 'alf', object='wheel', mmap=False)['wheel']
     assert type(wheel['position']) is np.ndarray
@@ -408,8 +411,10 @@ def test_short_keys(one_ref, one_fast, f_root):
 
     one_make_parquet_db(f_root)
     fast = One(cache_dir=f_root)
-    assert 'feedback_times.raw' in fast.load_object(EID, 'trials')
-    short = fast.load_object(EID, 'trials', short_keys=True)
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        assert 'feedback_times.raw' in fast.load_object(EID, 'trials')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        short = fast.load_object(EID, 'trials', short_keys=True)
     assert 'feedback_times' in short and 'feedback_times.raw' not in short
 
 
@@ -417,7 +422,8 @@ def test_load_collection_revision(one_ref, one_fast):
     """ONE uses the revision as a collection pattern (ALFObjectNotFound). Fixed."""
     with pytest.raises(one_exc.ALFObjectNotFound):
         one_ref.load_collection(EID, 'alf', revision='2023-02-01')
-    data = one_fast.load_collection(EID, 'alf', revision='2023-02-01')
+    with pytest.warns(ALFWarning, match='Multiple revisions: "", "2023-02-01"'):
+        data = one_fast.load_collection(EID, 'alf', revision='2023-02-01')
     np.testing.assert_array_equal(data['trials']['intervals'], np.ones((5, 2)))
     data = one_fast.load_collection(EID, 'alf', revision='2000')
     np.testing.assert_array_equal(data['trials']['intervals'][0], [0.0, 1.0])

@@ -111,11 +111,13 @@ class StderrProgress:
         start_s, start_bytes = self._hash_start or (0.0, 0)
         elapsed = p.seconds - start_s
         rate = (done - start_bytes) / elapsed if elapsed > 0 else 0.0
-        left = f', {human_seconds((total - done) / rate)} left' if rate else ''
-        return (
+        line = (
             f'{p.files:,} files found; hashed {human_bytes(done)} of {human_bytes(total)} '
-            f'({100 * done / total:.0f}%), {human_bytes(rate)}/s{left}'
+            f'({100 * done / total:.0f}%)'
         )
+        if rate <= 0:  # no rate, nor time left, until bytes were hashed in measurable time
+            return line
+        return f'{line}, {human_bytes(rate)}/s, {human_seconds((total - done) / rate)} left'
 
     def close(self) -> None:
         """End the progress line, if one was shown on a terminal."""
