@@ -77,3 +77,12 @@ def test_readme_names_the_toolchain_versions():
     assert f'`requires-python = "{python}"`' in prerequisites
     assert f'{rust} or newer' in prerequisites
     assert 'rustup' in prerequisites and 'python3 -m venv' in prerequisites
+
+
+def test_one_abi3_wheel_for_every_supported_python():
+    """The wheel's stable-ABI floor is the oldest Python that pyproject accepts."""
+    oldest = re.fullmatch(r'>=3\.(\d+)', pyproject_value('requires-python').strip('"'))[1]
+    cargo = (ROOT / 'rust/alf-py/Cargo.toml').read_text()
+    assert f'abi3 = ["pyo3/abi3-py3{oldest}"]' in cargo
+    assert pyproject_value('features') == '["abi3"]'
+    assert f'cp3{oldest}-abi3' in section('Two commands')
