@@ -162,7 +162,7 @@ def add_search(subparsers: Any) -> None:
         '--qc',
         type=_qc_level,
         choices=QC_LEVELS,
-        help='highest dataset QC accepted, with --dataset (default: FAIL)',
+        help='highest dataset QC accepted (any case; default: FAIL)',
     )
     search.add_argument(
         '--literal', action='store_true', help='match strings literally, not as regexes'
