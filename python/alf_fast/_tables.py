@@ -353,8 +353,12 @@ def load_tables(tables_dir: str | Path, glob_pattern: str = '*.pqt', memory_map:
     Raises
     ------
     ValueError
-        A file is not a readable parquet file (the message names it).
+        A file is not a readable parquet file, or ``sessions.pqt`` and ``datasets.pqt`` come
+        from two different builds (the message names them).
     """
+    from alf_fast._commit import prepare_load
+
+    prepare_load(tables_dir)  # finish an interrupted build's commit; refuse a mixed pair
     caches = default_cache()
     meta = caches['_meta']
     for path in sorted(Path(tables_dir).glob(glob_pattern)):
