@@ -26,6 +26,8 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
+from alf_fast._table_checks import check_casts, check_unique_ids
+
 __all__ = [
     'DATASETS_SCHEMA',
     'QC_ENUM',
@@ -319,10 +321,11 @@ def read_table(path: Path, name: str, meta: dict[str, Any], index: list[str] | N
     )
     frame = _lowercase_uuids(frame, index)
     frame = frame.select([*index, *(c for c in frame.columns if c not in index)])
-    frame = _normalise_types(frame, name)
+    frame = check_casts(path, name, frame, _normalise_types(frame, name))
     keys = _INDEX.get(name, index)
     if not _is_sorted(frame, keys):
         frame = frame.sort(keys, maintain_order=True, nulls_last=False)
+    check_unique_ids(path, name, keys, frame)
     if keys:
         # Record what was just checked, so that later binary searches on the leading id column
         # do not re-verify the order of a million rows (7 ms) on first use.
