@@ -2,7 +2,9 @@
 
 import logging
 import os
+import re
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -369,7 +371,11 @@ def test_loaded_arrays_are_writable_like_one(one_ref, one_fast, f_template):
     """Issue 7.3: ONE scripts write into loaded arrays; the files must not change."""
     before = {p: p.read_bytes() for p in f_template.rglob('*.npy')}
     for one in (one_ref, one_fast):
-        trials = one.load_object(EID, 'trials')
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            trials = one.load_object(EID, 'trials')
+        # ONE names every trials dataset, alf_fast the one in several revisions
+        assert any(re.match('No default revision .*intervals', str(w.message)) for w in caught)
         for value in trials.values():
             assert value.flags.writeable
             value[np.isnan(value)] = 0
@@ -394,7 +400,8 @@ def test_large_datasets_mapped_copy_on_write(one_fast, f_template, monkeypatch):
     assert isinstance(data, np.memmap) and data.mode == 'c' and data.flags.writeable
     data[:] = 9
     assert path.read_bytes() == before
-    trials = one_fast.load_object(EID, 'trials')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        trials = one_fast.load_object(EID, 'trials')
     assert all(isinstance(v, np.memmap) and v.flags.writeable for v in trials.values())
 
 
