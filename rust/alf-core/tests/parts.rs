@@ -35,8 +35,8 @@ impl Drop for TempTree {
 /// Sessions in several labs, a lab-less subject, a duplicate session id split across folders
 /// that land in different shards, a bad date, a hidden copy, a session link, a nested session,
 /// non-ALF names and files outside sessions.
-fn tree() -> TempTree {
-    let t = TempTree::new("tree");
+fn tree(name: &str) -> TempTree {
+    let t = TempTree::new(name);
     for lab in ["labA", "labB"] {
         for s in 0..4 {
             for d in 1..4 {
@@ -123,7 +123,7 @@ fn summary(
 
 #[test]
 fn parts_merge_into_the_walk_of_the_whole_tree() {
-    let t = tree();
+    let t = tree("merge");
     let progress = Progress::default();
     for ids in [IdScheme::Stable, IdScheme::Strings] {
         let whole = summary(&t.0, walk(&t.0, 2, ids, &progress).unwrap(), ids);
@@ -162,7 +162,7 @@ fn parts_merge_into_the_walk_of_the_whole_tree() {
 
 #[test]
 fn a_seed_outside_the_root_is_an_error_naming_it() {
-    let t = tree();
+    let t = tree("outside");
     let err = walk_part(
         &t.0.join("labA"),
         Some(&[t.0.join("labB").to_str().unwrap().to_owned()]),
