@@ -30,6 +30,9 @@ class StderrProgress:
             return
         rate = p.files / p.seconds if p.seconds else 0.0
         line = f'{p.files:,} files found ({rate:,.0f}/s), {p.folders:,} folders'
+        if getattr(p, 'tasks', 0):
+            # A build on a Dask cluster counts files per finished shard, not folders.
+            line = f'{p.tasks_done:,}/{p.tasks:,} Dask tasks done, {p.files:,} files found'
         if p.files_hashed or p.bytes_hashed:
             line += f', hashed {p.files_hashed:,} files / {human_bytes(p.bytes_hashed)}'
         self.stream.write(f'\r{line}\x1b[K')

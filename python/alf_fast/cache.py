@@ -40,6 +40,10 @@ class Progress:
     files_hashed: int
     bytes_hashed: int
     seconds: float
+    #: Dask tasks finished and planned in the current phase (walk, then md5) of a build on a
+    #: cluster; 0 in a single-process build.
+    tasks_done: int = 0
+    tasks: int = 0
 
 
 @dataclass
@@ -207,6 +211,7 @@ def build_cache(
     threads: int | None = None,
     progress=None,
     namespace=None,
+    client=None,
 ) -> IndexReport:
     """Index ``root_dir`` and write ``sessions.pqt`` and ``datasets.pqt``; see
     :func:`make_parquet_db`. Returns the full report used by the command line."""
@@ -217,9 +222,16 @@ def build_cache(
         raise TypeError(f'lab must be a str, got {type(lab).__name__}')
 
     with _Lock(out):
-        sessions, datasets, raw = index_tree(
-            root, hash_ids, hash_files, threads, progress, namespace
-        )
+        if client is None:
+            sessions, datasets, raw = index_tree(
+                root, hash_ids, hash_files, threads, progress, namespace
+            )
+        else:
+            from alf_fast._dask import index_tree_on_cluster
+
+            sessions, datasets, raw = index_tree_on_cluster(
+                client, root, _ids_argument(hash_ids, namespace), hash_files, threads, progress
+            )
         if lab:
             sessions = _fill_lab(sessions, lab)
         _report_issues(raw['issues'], raw['skipped'])
@@ -265,6 +277,7 @@ def make_parquet_db(
     threads: int | None = None,
     progress=None,
     namespace=None,
+    client=None,
 ) -> tuple[Path, Path]:
     """Index the ALF datasets under a folder and save ONE's two cache tables.
 
@@ -295,6 +308,10 @@ def make_parquet_db(
         about five times a second.
     namespace : str, uuid.UUID, optional
         Use ONE's id scheme under this UUID namespace (ONE draws a random one per build).
+    client : dask.distributed.Client, optional
+        Walk (and hash) on the workers of this Dask cluster, which must see ``root_dir`` at
+        the same path; the tables are the same as without it. ``threads`` is then the number
+        of threads per Dask task (default 1). Needs ``alf-fast[dask]``.
 
     Returns
     -------
@@ -313,6 +330,6 @@ def make_parquet_db(
         Another build holds the lock on ``out_dir``.
     """
     report = build_cache(
-        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace
+        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace, client
     )
     return report.sessions_path, report.datasets_path

@@ -16,7 +16,13 @@ def _setup(args) -> int:
     from alf_fast.cache import build_cache
 
     progress = None if args.quiet else StderrProgress()
+    client, where = None, ''
     try:
+        if args.scheduler:
+            from alf_fast._dask import connect
+
+            client = connect(args.scheduler)
+            where = f' on {len(client.nthreads())} Dask workers'
         report = build_cache(
             args.root,
             out_dir=args.out,
@@ -26,16 +32,20 @@ def _setup(args) -> int:
             threads=args.threads,
             progress=progress,
             namespace=args.namespace,
+            client=client,
         )
     finally:
         if progress is not None:
             progress.close()
+        if client is not None:
+            client.close()
     if not args.quiet:
         warned = sum(kind != 'not_alf' for _, kind, _ in report.issues)
         rate = report.datasets / report.seconds if report.seconds else 0
         print(
-            f'Indexed {report.root}: {report.sessions:,} sessions, {report.datasets:,} datasets '
-            f'({human_bytes(report.bytes)}) in {report.seconds:.2f} s ({rate:,.0f} files/s)'
+            f'Indexed {report.root}{where}: {report.sessions:,} sessions, '
+            f'{report.datasets:,} datasets ({human_bytes(report.bytes)}) in '
+            f'{report.seconds:.2f} s ({rate:,.0f} files/s)'
         )
         print(f'  warnings: {warned}, non-ALF files skipped: {len(report.skipped):,}')
         print(f'  tables: {report.sessions_path}, {report.datasets_path}')
@@ -68,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
         '--string-ids', action='store_true', help="ONE's hash_ids=False: ids are paths"
     )
     setup.add_argument('--namespace', help="ONE's id scheme under this UUID namespace")
+    setup.add_argument(
+        '--scheduler',
+        metavar='ADDRESS',
+        help='walk and hash on this Dask cluster (e.g. tcp://host:8786; needs alf-fast[dask]); '
+        '--threads is then per Dask task',
+    )
     setup.set_defaults(func=_setup)
 
     demo = sub.add_parser('demo', help='build, index, search and load a small demo tree')

@@ -56,19 +56,7 @@ pub fn index_tree<'py>(
     namespace: Option<String>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let ids = match (ids, namespace) {
-        ("stable", None) => IdScheme::Stable,
-        ("strings", None) => IdScheme::Strings,
-        ("namespace", Some(ns)) => IdScheme::Namespace(
-            uuid_parse(&ns)
-                .ok_or_else(|| PyValueError::new_err(format!("invalid namespace UUID: {ns:?}")))?,
-        ),
-        (other, _) => {
-            return Err(PyValueError::new_err(format!(
-                "ids must be 'stable', 'strings' or 'namespace' (with a namespace), got {other:?}"
-            )))
-        }
-    };
+    let ids = id_scheme(ids, namespace)?;
     let options = IndexOptions {
         threads,
         hash_files,
@@ -112,7 +100,28 @@ pub fn index_tree<'py>(
         }
     };
     let _ = py.detach(|| handle.join());
-    let index = outcome.map_err(to_py)?;
+    index_dict(py, outcome.map_err(to_py)?)
+}
+
+/// The id scheme named by `index_tree`'s `ids` and `namespace` arguments.
+pub(crate) fn id_scheme(ids: &str, namespace: Option<String>) -> PyResult<IdScheme> {
+    Ok(match (ids, namespace) {
+        ("stable", None) => IdScheme::Stable,
+        ("strings", None) => IdScheme::Strings,
+        ("namespace", Some(ns)) => IdScheme::Namespace(
+            uuid_parse(&ns)
+                .ok_or_else(|| PyValueError::new_err(format!("invalid namespace UUID: {ns:?}")))?,
+        ),
+        (other, _) => {
+            return Err(PyValueError::new_err(format!(
+                "ids must be 'stable', 'strings' or 'namespace' (with a namespace), got {other:?}"
+            )))
+        }
+    })
+}
+
+/// `index_tree`'s result dict (see its docs) for a finished index.
+pub(crate) fn index_dict(py: Python<'_>, index: alf_core::Index) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
     out.set_item("root", index.root.to_string_lossy().into_owned())?;
     // A stream, like the datasets: pyarrow imports pandas (0.15 s) the first time `pa.table`
