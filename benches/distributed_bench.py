@@ -94,6 +94,44 @@ def ensure_tree(root: Path, n_files: int, content: str) -> dict:
     return counts
 
 
+#: Assumptions of the scaling model (stated in the README with the projection).
+MODEL = {
+    'files': 100_000_000,
+    'bytes': 500e12,
+    'cores_per_node': 16,
+    'fs_metadata_ops_per_s': 200_000,  # getdents+stat the filesystem serves to all clients
+    'fs_bandwidth_bytes_per_s': 50e9,  # aggregate read bandwidth of the filesystem
+    'node_bandwidth_bytes_per_s': 2.5e9,  # one node's network link (25 GbE)
+}
+
+
+def scaling_model(inputs: dict, nodes: tuple[int, ...] = (1, 4, 16, 64)) -> list[dict]:
+    """Projected build time of ``MODEL['files']`` files / ``MODEL['bytes']`` bytes on N nodes.
+
+    walk = files / min(N x cores x measured walk rate per task thread, filesystem metadata
+    rate); merge = files x measured client share (planning, transfer, merge, writing: it does
+    not shrink with N); md5 = bytes / min(N x cores x measured md5 rate per task thread,
+    N x node link, filesystem bandwidth).
+    """
+    m = MODEL
+    rows = []
+    for n in nodes:
+        threads = n * m['cores_per_node']
+        walk_rate = min(
+            threads * inputs['walk_files_per_s_per_task_thread'], m['fs_metadata_ops_per_s']
+        )
+        md5_rate = min(
+            threads * inputs['md5_bytes_per_s_per_task_thread'],
+            n * m['node_bandwidth_bytes_per_s'],
+            m['fs_bandwidth_bytes_per_s'],
+        )
+        walk = m['files'] / walk_rate
+        merge = m['files'] / 1e6 * inputs['client_share_s_per_million_files']
+        md5 = m['bytes'] / md5_rate
+        rows.append({'nodes': n, 'walk_s': walk, 'merge_s': merge, 'md5_s': md5})
+    return rows
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
 
@@ -181,6 +219,22 @@ def main(argv: list[str] | None = None) -> int:
         f'- walk: {m["walk_files_per_s_per_task_thread"]:,.0f} files/s per task thread; '
         f'client share {m["client_share_s_per_million_files"]:.2f} s per million files; '
         f'md5 {m["md5_bytes_per_s_per_task_thread"] / 2**20:,.0f} MiB/s per task thread',
+    ]
+    result['model'] = {'assumptions': MODEL, 'rows': scaling_model(m)}
+    (args.out / 'distributed.json').write_text(json.dumps(result, indent=2))
+    md += [
+        '',
+        f'Projection for {MODEL["files"]:,} files / {MODEL["bytes"] / 1e12:,.0f} TB '
+        f'({MODEL["cores_per_node"]} single-threaded workers per node):',
+        '',
+        '| nodes | walk | merge + write (client) | md5 | total hash off | total hash on |',
+        '|---:|---:|---:|---:|---:|---:|',
+        *(
+            f'| {r["nodes"]} | {r["walk_s"] / 60:.0f} min | {r["merge_s"] / 60:.0f} min '
+            f'| {r["md5_s"] / 3600:.1f} h | {(r["walk_s"] + r["merge_s"]) / 60:.0f} min '
+            f'| {(r["walk_s"] + r["merge_s"] + r["md5_s"]) / 3600:.1f} h |'
+            for r in result['model']['rows']
+        ),
     ]
     (args.out / 'distributed.md').write_text('\n'.join(md) + '\n')
     print('\n'.join(md))

@@ -329,9 +329,9 @@ def index_tree_on_cluster(
     hashes = None
     if hash_files and len(merged):
         files = pa.record_batch(merged.files())
-        sizes = files.column('size')
-        ranges = plan_hash_chunks(sizes.to_pylist(), SHARDS_PER_THREAD * n_threads)
-        cost = [sum(sizes[a:b].to_pylist()) + PER_FILE_BYTES * (b - a) for a, b in ranges]
+        sizes = files.column('size').to_pylist()
+        ranges = plan_hash_chunks(sizes, SHARDS_PER_THREAD * n_threads)
+        cost = [sum(sizes[a:b]) + PER_FILE_BYTES * (b - a) for a, b in ranges]
         state.update(done=0, total=len(ranges))
         paths = files.column('path')
         futures = {}
@@ -340,7 +340,8 @@ def index_tree_on_cluster(
             futures[
                 client.submit(
                     _hash_task,
-                    paths.slice(a, b - a),
+                    # A copy: a slice would carry the whole array's buffers to the worker.
+                    pa.concat_arrays([paths.slice(a, b - a)]),
                     task_threads,
                     key=f'alf-md5-{label}-{token}',
                     pure=False,
