@@ -118,8 +118,10 @@ def plan_shards(root: str | os.PathLike[str], n_shards: int) -> list[Shard]:
     want = max(1, n_shards) * SEEDS_PER_SHARD
     while len(seeds) < want and listings < MAX_LISTINGS and any(e for _, e in seeds):
         nxt: list[tuple[str, bool]] = []
-        for i, (path, expandable) in enumerate(seeds):
-            if not expandable or listings >= MAX_LISTINGS or len(nxt) + len(seeds) - i >= want:
+        # A whole level at a time: stopping halfway would leave, say, a lab's Subjects folder
+        # as one entry beside single subjects of the other labs.
+        for path, expandable in seeds:
+            if not expandable or listings >= MAX_LISTINGS:
                 nxt.append((path, expandable))
                 continue
             children = _listing(path)
