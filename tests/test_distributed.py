@@ -335,3 +335,18 @@ def test_cli_setup_on_a_scheduler(tmp_path, client, ibl_root, capsys):
     assert 'on 2 Dask workers' in capsys.readouterr().out
     for name in ('sessions', 'datasets'):
         assert pq.read_table(out / f'{name}.pqt').equals(single[0][name])
+
+
+def test_progress_line_counts_dask_tasks():
+    import io
+
+    from alf_fast._progress import StderrProgress
+    from alf_fast.cache import Progress
+
+    stream = io.StringIO()
+    show = StderrProgress(stream, delay=0)
+    show(Progress(1200, 0, 0, 0, 1.0, tasks_done=3, tasks=8))
+    show(Progress(1200, 0, 40, 3 * 2**20, 2.0, tasks_done=1, tasks=8))
+    lines = stream.getvalue().split('\r')[1:]
+    assert lines[0].startswith('3/8 Dask tasks done, 1,200 files found')
+    assert 'hashed 40 files / 3.0 MiB' in lines[1]
