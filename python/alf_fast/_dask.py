@@ -12,6 +12,7 @@ is given, and imports ``distributed`` only then.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 import uuid
@@ -22,6 +23,8 @@ from pathlib import Path
 import pyarrow as pa
 
 __all__ = ['Shard', 'index_tree_on_cluster', 'plan_hash_chunks', 'plan_shards']
+
+_logger = logging.getLogger(__name__)
 
 #: Shards per worker thread: enough that Dask can balance uneven shards dynamically.
 SHARDS_PER_THREAD = 4
@@ -323,10 +326,20 @@ def index_tree_on_cluster(
         ): (k, f'shard {shard.label!r} of {root_s}')
         for k, shard in enumerate(shards)
     }
+    planned = time.perf_counter()
     parts = _gather(client, futures, walked)
+    walked_at = time.perf_counter()
     _check_seed_issues(shards, parts)
     merged = merge_walk_parts(root_s, [parts[k] for k in range(len(shards))])
     del parts
+    _logger.debug(
+        '%s: planned %d shards in %.2f s, walked in %.2f s, merged in %.2f s',
+        root_s,
+        len(shards),
+        planned - start,
+        walked_at - planned,
+        time.perf_counter() - walked_at,
+    )
 
     hashes = None
     if hash_files and len(merged):
@@ -359,8 +372,16 @@ def index_tree_on_cluster(
             state['done'] += 1
             report()
 
+        hash_start = time.perf_counter()
         digests = _gather(client, futures, hashed)
         hashes = b''.join(digests[k] for k in range(len(ranges)))
+        _logger.debug(
+            '%s: hashed %d files in %d tasks in %.2f s',
+            root_s,
+            len(sizes),
+            len(ranges),
+            time.perf_counter() - hash_start,
+        )
 
     raw = merged.finish(hashes=hashes, **ids)
     sessions = pa.RecordBatchReader.from_stream(raw.pop('sessions')).read_all()
