@@ -350,3 +350,66 @@ def test_progress_line_counts_dask_tasks():
     lines = stream.getvalue().split('\r')[1:]
     assert lines[0].startswith('3/8 Dask tasks done, 1,200 files found')
     assert 'hashed 40 files / 3.0 MiB' in lines[1]
+
+
+UNREADABLE_BOTH = """
+import json, sys, warnings
+import distributed
+from alf_fast.cache import build_cache
+import pyarrow.parquet as pq
+
+def run(root, out, client=None):
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        r = build_cache(root, out_dir=out, client=client)
+    ds = pq.read_table(r.datasets_path).to_pydict()
+    return [r.issues, [str(x.message) for x in w], ds]
+
+if __name__ == '__main__':
+    root, single, dist = sys.argv[1:4]
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=':0'
+    ) as cluster, distributed.Client(cluster) as client:
+        print(json.dumps([run(root, single), run(root, dist, client)]))
+"""
+
+
+@pytest.mark.skipif(shutil.which('setpriv') is None, reason='needs setpriv (util-linux)')
+def test_folders_nobody_can_read_are_the_same_warnings(tmp_path, ibl_root):
+    """Client and workers without root's read-anything capability: a subject folder (a shard
+    entry) and a collection inside a session that cannot be read are warnings naming them,
+    exactly as in a single-process build."""
+    import json
+
+    root = tmp_path / 'tree'
+    shutil.copytree(ibl_root, root, symlinks=True)
+    subject = sorted(root.glob('*/Subjects/*'))[-1]
+    collection = sorted(root.glob('*/Subjects/*/*/00?/alf'))[0]
+    script = tmp_path / 'run.py'
+    script.write_text(UNREADABLE_BOTH)
+    (tmp_path / 'single').mkdir()
+    (tmp_path / 'dist').mkdir()
+    subject.chmod(0)
+    collection.chmod(0)
+    try:
+        out = subprocess.run(
+            [
+                *_setpriv(),
+                sys.executable,
+                str(script),
+                str(root),
+                *(str(tmp_path / d) for d in ('single', 'dist')),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=HANG_TIMEOUT - 30,
+        )
+    finally:
+        subject.chmod(0o755)
+        collection.chmod(0o755)
+    assert out.returncode == 0, out.stderr[-3000:]
+    single, dist = json.loads(out.stdout.strip().splitlines()[-1])
+    assert dist == single
+    assert [(p, k) for p, k, _ in single[0]] == [
+        (str(p.resolve()), 'unreadable') for p in sorted([subject, collection])
+    ]
