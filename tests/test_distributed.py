@@ -179,6 +179,18 @@ def test_unreadable_file_while_hashing_fails_naming_it(tmp_path, client, ibl_roo
     assert not (root / '.alf_fast.lock').exists()
 
 
+def test_unreadable_file_in_a_dropped_duplicate_session_is_not_an_error(tmp_path, client):
+    """md5 tasks start before the merge knows which duplicate sessions it drops; a file that
+    cannot be hashed there must not fail a build that a single process completes."""
+    root = build_broken_tree(tmp_path / 'tree', 'unpadded_number')
+    dup = root / 'x/mylab/Subjects/SWC_001/2023-01-01/001/alf'
+    dup.mkdir(parents=True)
+    os.symlink('/proc/self/mem', dup / 'broken.file.npy')
+    assert_same_build(root, tmp_path, client, hash_files=True)
+    _, issues, *_ = build(root, tmp_path / 'again', hash_files=True)
+    assert [k for _, k, _ in issues] == ['duplicate_session']
+
+
 def test_missing_root_on_the_workers_fails_naming_it(tmp_path, client):
     """The client sees a tree the workers do not (here: gone after planning)."""
     from alf_fast import _dask

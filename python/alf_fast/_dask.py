@@ -16,7 +16,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,11 +162,22 @@ def plan_hash_chunks(
     range of its own (an md5 cannot be split), so one huge subject becomes many tasks and
     leaves no worker idle beside small ones.
     """
+    total = sum(sizes) + per_file * len(sizes)
+    return chunk_ranges(sizes, -(-total // max(1, n_chunks)), per_file, max_files)
+
+
+def chunk_ranges(
+    sizes: Sequence[int],
+    target: int,
+    per_file: int = PER_FILE_BYTES,
+    max_files: int = MAX_FILES_PER_HASH_TASK,
+) -> list[tuple[int, int]]:
+    """Contiguous ranges of ``sizes`` costing about ``target`` each (see
+    :func:`plan_hash_chunks`)."""
     n = len(sizes)
     if n == 0:
         return []
-    total = sum(sizes) + per_file * n
-    target = max(1, -(-total // max(1, n_chunks)))
+    target = max(1, target)
     ranges = []
     start, acc = 0, 0
     for i, size in enumerate(sizes):
@@ -220,24 +231,6 @@ def _failed(e: BaseException, what: str) -> BaseException:
     return RuntimeError(message)
 
 
-def _gather(client, futures: dict, on_done: Callable) -> dict:
-    """Results of ``{future: (index, label)}`` as they complete; the first failure cancels
-    the rest and raises naming its task."""
-    distributed = require_distributed()
-    results = {}
-    try:
-        for future in distributed.as_completed(list(futures)):
-            index, label = futures[future]
-            try:
-                results[index] = future.result()
-            except Exception as e:
-                raise _failed(e, label) from e
-            on_done(index, results[index])
-    finally:
-        client.cancel([f for f in futures if not f.done()])
-    return results
-
-
 def _check_seed_issues(shards: list[Shard], parts: dict) -> None:
     """A shard's entry that a worker could not read although this machine can means the
     workers do not see the tree as the client does (mount, permissions): fail rather than
@@ -266,6 +259,193 @@ def _check_seed_issues(shards: list[Shard], parts: dict) -> None:
             )
 
 
+def _part_files(part) -> tuple[pa.Array, list[int]]:
+    """Paths and sizes of a walk part's datasets, in its row order (as ``MergedWalk.files``
+    spells them)."""
+    import pyarrow.compute as pc
+
+    sessions, datasets = part[0], part[1]
+    folders = sessions.column('path').take(datasets.column('session'))
+    paths = pc.binary_join_element_wise(folders, datasets.column('rel_path'), '/')
+    return paths, datasets.column('size').to_pylist()
+
+
+class _ClusterBuild:
+    """One build on a cluster: walk tasks, md5 tasks started as soon as each shard's files are
+    known (so hashing overlaps the walk), progress, and the digests in the merged walk's
+    order."""
+
+    def __init__(self, client, root: str, ids: dict, hash_files: bool, threads: int, progress):
+        from alf_fast.cache import Progress
+
+        self.distributed = require_distributed()
+        self.client, self.root, self.ids = client, root, ids
+        self.hash_files, self.threads, self.progress = hash_files, threads, progress
+        self.Progress = Progress
+        self.start = time.perf_counter()
+        self.token = uuid.uuid4().hex[:8]
+        self.n_threads = _cluster_threads(client, 120.0)
+        self.shards = plan_shards(root, SHARDS_PER_THREAD * self.n_threads)
+        self.meta: dict = {}
+        self.pending = self.distributed.as_completed()
+        self.parts: dict[int, tuple] = {}
+        self.part_paths: dict[int, pa.Array] = {}
+        self.digests: dict[tuple[int, int], tuple[int, bytes]] = {}
+        self.target: int | None = None
+        self.counts = {'files': 0, 'hashed': 0, 'bytes': 0, 'done': 0, 'tasks': len(self.shards)}
+
+    def report(self) -> None:
+        if self.progress:
+            c = self.counts
+            self.progress(
+                self.Progress(
+                    files=c['files'],
+                    folders=0,
+                    files_hashed=c['hashed'],
+                    bytes_hashed=c['bytes'],
+                    seconds=time.perf_counter() - self.start,
+                    tasks_done=c['done'],
+                    tasks=c['tasks'],
+                )
+            )
+
+    def submit(self, fn, *args, key: str, what: tuple, priority: int) -> None:
+        future = self.client.submit(
+            fn, *args, key=f'{key}-{self.token}', pure=False, priority=priority
+        )
+        self.meta[future] = what
+        self.pending.add(future)
+
+    def submit_md5(self, paths: pa.Array, sizes: list[int], part: int, offset: int) -> None:
+        for a, b in chunk_ranges(sizes, self.target or 1):
+            label = os.path.relpath(paths[a].as_py(), self.root)
+            cost = sum(sizes[a:b]) + PER_FILE_BYTES * (b - a)
+            self.counts['tasks'] += 1
+            self.submit(
+                _hash_task,
+                # A copy: a slice would carry the whole array's buffers to the worker.
+                pa.concat_arrays([paths.slice(a, b - a)]),
+                self.threads,
+                key=f'alf-md5-{label}',
+                what=('md5', part, offset + a, offset + b, cost, f'md5 of {label!r} +{b - a - 1}'),
+                # Largest first, so that no large task starts last and leaves workers idle.
+                priority=cost,
+            )
+
+    def walked(self, k: int, part) -> None:
+        self.parts[k] = part
+        self.counts['files'] += part[1].num_rows
+        if not (self.hash_files and part[1].num_rows):
+            return
+        paths, sizes = _part_files(part)
+        self.part_paths[k] = paths
+        if self.target is None:
+            # Sized from the first shard as if all were like it: tasks of about equal bytes,
+            # several per worker thread.
+            cost = (sum(sizes) + PER_FILE_BYTES * len(sizes)) * len(self.shards)
+            self.target = cost // (SHARDS_PER_THREAD * self.n_threads)
+        self.submit_md5(paths, sizes, k, 0)
+
+    def run(self, strict_md5: bool) -> list:
+        """Wait for every task; returns the md5 tasks that failed (or raises, if
+        ``strict_md5``, or for any failed walk task)."""
+        failed = []
+        try:
+            for future in self.pending:
+                what = self.meta.pop(future)
+                try:
+                    result = future.result()
+                except Exception as e:
+                    if what[0] == 'md5' and not strict_md5:
+                        failed.append(what)
+                        continue
+                    raise _failed(e, f'{what[-1]} of {self.root}') from e
+                self.counts['done'] += 1
+                if what[0] == 'walk':
+                    self.walked(what[1], result)
+                else:
+                    _, part, a, b, cost, _ = what
+                    self.digests[(part, a)] = (b, result)
+                    self.counts['hashed'] += b - a
+                    self.counts['bytes'] += cost - PER_FILE_BYTES * (b - a)
+                self.report()
+        finally:
+            self.client.cancel([f for f in self.meta if not f.done()])
+            self.meta.clear()
+        return failed
+
+    def walk(self):
+        """Walk (and start hashing) every shard; returns the merged walk."""
+        from alf_fast._alf_fast import merge_walk_parts
+
+        for k, shard in enumerate(self.shards):
+            seeds = list(shard.seeds) if shard.seeds is not None else None
+            self.submit(
+                _walk_task,
+                self.root,
+                seeds,
+                self.threads,
+                self.ids,
+                key=f'alf-walk-{shard.label}',
+                what=('walk', k, f'shard {shard.label!r}'),
+                # Walks first: their md5 tasks can only start once they are done.
+                priority=2**62,
+            )
+        self.run(strict_md5=False)
+        walked = time.perf_counter()
+        _check_seed_issues(self.shards, self.parts)
+        merged = merge_walk_parts(self.root, [self.parts[k] for k in range(len(self.shards))])
+        self.parts.clear()
+        _logger.debug(
+            '%s: %d shards walked (and hashed) in %.2f s, merged in %.2f s',
+            self.root,
+            len(self.shards),
+            walked - self.start,
+            time.perf_counter() - walked,
+        )
+        return merged
+
+    def hashes(self, merged) -> bytes:
+        """The md5 of every file of ``merged``, in its order: those hashed while walking, the
+        rest (files of failed md5 tasks) now, when an error must stop the build. Files of a
+        session dropped as a duplicate are not needed, so their failures do not count."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        files = pa.record_batch(merged.files())
+        n = files.num_rows
+        order = sorted(self.part_paths)
+        offsets, total = {}, 0
+        for k in order:
+            offsets[k] = total
+            total += len(self.part_paths[k])
+        got = np.zeros((max(total, 1), 16), np.uint8)
+        have = np.zeros(max(total, 1), bool)
+        for (k, a), (b, digest) in self.digests.items():
+            start = offsets[k] + a
+            got[start : start + b - a] = np.frombuffer(digest, np.uint8).reshape(-1, 16)
+            have[start : start + b - a] = True
+        if total:
+            all_paths = pa.concat_arrays([self.part_paths[k] for k in order])
+            where = pc.index_in(files.column('path'), value_set=all_paths)
+            where = where.fill_null(-1).to_numpy()
+        else:
+            where = np.full(n, -1)
+        found = where >= 0
+        digests = np.zeros((n, 16), np.uint8)
+        digests[found] = got[where[found]]
+        missing = np.flatnonzero(~(found & have[np.where(found, where, 0)]))
+        if missing.size:
+            paths = files.column('path').take(pa.array(missing))
+            sizes = files.column('size').take(pa.array(missing)).to_pylist()
+            self.digests.clear()
+            self.submit_md5(paths, sizes, 0, 0)
+            self.run(strict_md5=True)
+            for (_, a), (b, digest) in self.digests.items():
+                digests[missing[a:b]] = np.frombuffer(digest, np.uint8).reshape(-1, 16)
+        return digests.tobytes()
+
+
 def index_tree_on_cluster(
     client,
     root: Path,
@@ -273,116 +453,19 @@ def index_tree_on_cluster(
     hash_files: bool,
     threads: int | None,
     progress,
-    worker_timeout: float = 120.0,
 ):
     """:func:`alf_fast.cache.index_tree` on the workers of ``client``: returns the raw
     sessions table, a reader of the datasets table and the run's facts."""
     distributed = require_distributed()
-    from alf_fast._alf_fast import merge_walk_parts
-    from alf_fast.cache import Progress
-
     if not isinstance(client, distributed.Client):
         raise TypeError(f'client must be a dask.distributed.Client, got {type(client).__name__}')
     if progress is True:
         from alf_fast._progress import StderrProgress
 
         progress = StderrProgress()
-    start = time.perf_counter()
-    root_s = os.fspath(root)
-    task_threads = threads or 1
-    n_threads = _cluster_threads(client, worker_timeout)
-    shards = plan_shards(root_s, SHARDS_PER_THREAD * n_threads)
-    token = uuid.uuid4().hex[:8]
-    state = {'files': 0, 'hashed': 0, 'bytes_hashed': 0, 'done': 0, 'total': len(shards)}
-
-    def report(_index=None, result=None) -> None:
-        if progress:
-            progress(
-                Progress(
-                    files=state['files'],
-                    folders=0,
-                    files_hashed=state['hashed'],
-                    bytes_hashed=state['bytes_hashed'],
-                    seconds=time.perf_counter() - start,
-                    tasks_done=state['done'],
-                    tasks=state['total'],
-                )
-            )
-
-    def walked(_index, part) -> None:
-        state['files'] += part[1].num_rows
-        state['done'] += 1
-        report()
-
-    futures = {
-        client.submit(
-            _walk_task,
-            root_s,
-            list(shard.seeds) if shard.seeds is not None else None,
-            task_threads,
-            ids,
-            key=f'alf-walk-{shard.label}-{token}',
-            pure=False,
-        ): (k, f'shard {shard.label!r} of {root_s}')
-        for k, shard in enumerate(shards)
-    }
-    planned = time.perf_counter()
-    parts = _gather(client, futures, walked)
-    walked_at = time.perf_counter()
-    _check_seed_issues(shards, parts)
-    merged = merge_walk_parts(root_s, [parts[k] for k in range(len(shards))])
-    del parts
-    _logger.debug(
-        '%s: planned %d shards in %.2f s, walked in %.2f s, merged in %.2f s',
-        root_s,
-        len(shards),
-        planned - start,
-        walked_at - planned,
-        time.perf_counter() - walked_at,
-    )
-
-    hashes = None
-    if hash_files and len(merged):
-        files = pa.record_batch(merged.files())
-        sizes = files.column('size').to_pylist()
-        ranges = plan_hash_chunks(sizes, SHARDS_PER_THREAD * n_threads)
-        cost = [sum(sizes[a:b]) + PER_FILE_BYTES * (b - a) for a, b in ranges]
-        state.update(done=0, total=len(ranges))
-        paths = files.column('path')
-        futures = {}
-        for k, (a, b) in enumerate(ranges):
-            label = os.path.relpath(paths[a].as_py(), root_s)
-            futures[
-                client.submit(
-                    _hash_task,
-                    # A copy: a slice would carry the whole array's buffers to the worker.
-                    pa.concat_arrays([paths.slice(a, b - a)]),
-                    task_threads,
-                    key=f'alf-md5-{label}-{token}',
-                    pure=False,
-                    # Largest first, so no large task starts last and leaves workers idle.
-                    priority=cost[k],
-                )
-            ] = (k, f'md5 of {b - a} files from {label!r} of {root_s}')
-
-        def hashed(k, digests) -> None:
-            a, b = ranges[k]
-            state['hashed'] += b - a
-            state['bytes_hashed'] += cost[k] - PER_FILE_BYTES * (b - a)
-            state['done'] += 1
-            report()
-
-        hash_start = time.perf_counter()
-        digests = _gather(client, futures, hashed)
-        hashes = b''.join(digests[k] for k in range(len(ranges)))
-        _logger.debug(
-            '%s: hashed %d files in %d tasks in %.2f s',
-            root_s,
-            len(sizes),
-            len(ranges),
-            time.perf_counter() - hash_start,
-        )
-
+    build = _ClusterBuild(client, os.fspath(root), ids, hash_files, threads or 1, progress)
+    merged = build.walk()
+    hashes = build.hashes(merged) if hash_files and len(merged) else None
     raw = merged.finish(hashes=hashes, **ids)
     sessions = pa.RecordBatchReader.from_stream(raw.pop('sessions')).read_all()
     datasets = pa.RecordBatchReader.from_stream(raw.pop('datasets'))
