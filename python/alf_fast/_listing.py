@@ -22,7 +22,8 @@ Deliberate differences from ONE-api 3.6.1 (ONE's own bugs fixed):
   ``ALFMultipleObjectsFound`` (ONE: ``ValueError: too many values to unpack``);
 * ``load_datasets`` names missing dict items without crashing (ONE: ``TypeError`` when a dict has
   no extension) and its records show ``exists`` as found on disk during the call;
-* ``.npy`` data are memory-mapped read-only unless ``One(mmap=False)`` (see :mod:`alf_fast.io`).
+* large ``.npy`` files are memory-mapped copy-on-write unless ``One(mmap=False)``, object arrays
+  are refused unless ``One(allow_pickle=True)`` (see :mod:`alf_fast.io`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import polars as pl
 
 from alf_fast import io as alfio
 from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths, rel_path_columns
+from alf_fast._rel_paths import check_rel_path, check_session_row
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import (
     ALFError,
@@ -115,6 +117,12 @@ class ListingMixin:
             return bool(mmap)
         return bool(getattr(self, 'mmap', getattr(self, '_mmap', True)))
 
+    def _use_pickle(self, allow_pickle: bool | None = None) -> bool:
+        """The per-call choice, else the instance's (``One(allow_pickle=...)``), else False."""
+        if allow_pickle is not None:
+            return bool(allow_pickle)
+        return bool(getattr(self, 'allow_pickle', False))
+
     def _datasets_table(self) -> pl.DataFrame:
         """The datasets table, checked once to be sorted by eid (binary search relies on it)."""
         table = self._cache['datasets']
@@ -169,7 +177,7 @@ class ListingMixin:
         if missing:
             root = ALFPath(root_dir)
             for record in sessions.filter(pl.col('id').is_in(missing)).iter_rows(named=True):
-                rel = _session_rel_path(record)
+                rel = _session_rel_path(check_session_row(record))
                 known[record['id']] = (rel, root / rel, record)
         out = {}
         for eid in eids:
@@ -223,7 +231,7 @@ class ListingMixin:
                 files.append(None)
                 continue
             try:
-                size = os.stat(os.path.join(folder, rel_path)).st_size
+                size = os.stat(os.path.join(folder, check_rel_path(rel_path, eid))).st_size
             except OSError:
                 files.append(None)
                 continue
@@ -473,7 +481,9 @@ class ListingMixin:
         **kwargs
             ALF part filters (``namespace``, ``attribute``, ``timescale``, ``extra``,
             ``extension``), ``short_keys`` (see :func:`alf_fast.io.load_object`) and ``mmap``
-            (memory-map ``.npy`` data; default: the ``One(mmap=...)`` setting, True).
+            (memory-map large ``.npy`` files; default: the ``One(mmap=...)`` setting, True) and
+            ``allow_pickle`` (load ``.npy`` object arrays, which unpickles them; default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -488,6 +498,7 @@ class ListingMixin:
         """
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
+        allow_pickle = self._use_pickle(kwargs.pop('allow_pickle', None))
         datasets = self.list_datasets(eid, details=True, keep_eid_index=True)
         if datasets.height == 0:
             raise ALFObjectNotFound(obj)
@@ -516,7 +527,13 @@ class ListingMixin:
             raise ALFObjectNotFound(f'ALF object "{obj}" not found on disk')
         if download_only:
             return files
-        return alfio.load_object(files, wildcards=self.wildcards, short_keys=short_keys, mmap=mmap)
+        return alfio.load_object(
+            files,
+            wildcards=self.wildcards,
+            short_keys=short_keys,
+            mmap=mmap,
+            allow_pickle=allow_pickle,
+        )
 
     @_parse_id
     def load_dataset(
@@ -529,6 +546,7 @@ class ListingMixin:
         download_only=False,
         check_hash=True,
         mmap=None,
+        allow_pickle=None,
     ):
         """Load one dataset of a session.
 
@@ -550,7 +568,10 @@ class ListingMixin:
         check_hash : bool
             Check the md5 of the file if its table hash is set.
         mmap : bool, optional
-            Memory-map ``.npy`` data (default: the ``One(mmap=...)`` setting, True).
+            Memory-map large ``.npy`` files (default: the ``One(mmap=...)`` setting, True).
+        allow_pickle : bool, optional
+            Load ``.npy`` object arrays, which unpickles them and can run code (default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -598,7 +619,9 @@ class ListingMixin:
             raise ALFObjectNotFound('Dataset not found')
         if download_only:
             return file
-        return alfio.load_file_content(file, mmap=self._use_mmap(mmap))
+        return alfio.load_file_content(
+            file, mmap=self._use_mmap(mmap), allow_pickle=self._use_pickle(allow_pickle)
+        )
 
     @_parse_id
     def load_datasets(
@@ -612,6 +635,7 @@ class ListingMixin:
         download_only=False,
         check_hash=True,
         mmap=None,
+        allow_pickle=None,
     ):
         """Load several datasets of a session.
 
@@ -633,7 +657,10 @@ class ListingMixin:
         check_hash : bool
             Check the md5 of files whose table hash is set.
         mmap : bool, optional
-            Memory-map ``.npy`` data (default: the ``One(mmap=...)`` setting, True).
+            Memory-map large ``.npy`` files (default: the ``One(mmap=...)`` setting, True).
+        allow_pickle : bool, optional
+            Load ``.npy`` object arrays, which unpickles them and can run code (default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -729,8 +756,8 @@ class ListingMixin:
         records = [next(records_iter) if ok else None for ok in present]
         if download_only:
             return files, records
-        mmap = self._use_mmap(mmap)
-        return [alfio.load_file_content(x, mmap=mmap) for x in files], records
+        options = {'mmap': self._use_mmap(mmap), 'allow_pickle': self._use_pickle(allow_pickle)}
+        return [alfio.load_file_content(x, **options) for x in files], records
 
     @staticmethod
     def _missing(message: str, assert_present: bool) -> None:
@@ -778,7 +805,14 @@ class ListingMixin:
             )
 
     def load_dataset_from_id(
-        self, dset_id, download_only=False, details=False, check_hash=True, eid=None, mmap=None
+        self,
+        dset_id,
+        download_only=False,
+        details=False,
+        check_hash=True,
+        eid=None,
+        mmap=None,
+        allow_pickle=None,
     ):
         """Load a dataset by its id.
 
@@ -796,7 +830,10 @@ class ListingMixin:
             The session, needed when the id is shared by datasets of several sessions (ids
             made by ``make_parquet_db`` are: the id hashes the relative path only).
         mmap : bool, optional
-            Memory-map ``.npy`` data (default: the ``One(mmap=...)`` setting, True).
+            Memory-map large ``.npy`` files (default: the ``One(mmap=...)`` setting, True).
+        allow_pickle : bool, optional
+            Load ``.npy`` object arrays, which unpickles them and can run code (default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -837,7 +874,9 @@ class ListingMixin:
         if download_only:
             output = filepath
         else:
-            output = alfio.load_file_content(filepath, mmap=self._use_mmap(mmap))
+            output = alfio.load_file_content(
+                filepath, mmap=self._use_mmap(mmap), allow_pickle=self._use_pickle(allow_pickle)
+            )
         if not details:
             return output
         return output, self._record({**rows.row(0, named=True), 'exists': True})
@@ -884,7 +923,8 @@ class ListingMixin:
         check_hash : bool
             Check the md5 of files whose table hash is set.
         **kwargs
-            ALF part filters, ``short_keys`` and ``mmap`` (as for :meth:`load_object`).
+            ALF part filters, ``short_keys``, ``mmap`` and ``allow_pickle`` (as for
+            :meth:`load_object`).
 
         Returns
         -------
@@ -900,6 +940,7 @@ class ListingMixin:
         """
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
+        allow_pickle = self._use_pickle(kwargs.pop('allow_pickle', None))
         datasets = self.list_datasets(
             eid, details=True, collection=collection, keep_eid_index=True
         )
@@ -931,6 +972,7 @@ class ListingMixin:
                     wildcards=self.wildcards,
                     short_keys=short_keys,
                     mmap=mmap,
+                    allow_pickle=allow_pickle,
                 )
                 for name in dict.fromkeys(o for _, o in kept)
             }

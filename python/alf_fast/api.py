@@ -247,7 +247,12 @@ class One(ListingMixin, ConversionMixin):
         Where the ``*.pqt`` tables are (default: `cache_dir`). Data paths always resolve
         against `cache_dir`.
     mmap : bool
-        Memory-map the table files while reading them.
+        Memory-map the table files while reading them, and large ``.npy`` files (copy-on-write)
+        when loading data; false reads every ``.npy`` file into memory.
+    allow_pickle : bool
+        Load ``.npy`` files holding Python objects, which unpickles them and so can run code
+        the file holds (ONE always does). By default such a load raises ``ValueError``; each
+        load method also takes ``allow_pickle=``.
 
     Raises
     ------
@@ -281,6 +286,7 @@ class One(ListingMixin, ConversionMixin):
         wildcards: bool = True,
         tables_dir: str | Path | None = None,
         mmap: bool = True,
+        allow_pickle: bool = False,
     ):
         self.cache_dir = cache_dir or _default_cache_dir()
         self._tables_dir = Path(tables_dir or self.cache_dir)
@@ -289,6 +295,7 @@ class One(ListingMixin, ConversionMixin):
         self.record_loaded = False
         self.uuid_filenames = False
         self._mmap = mmap
+        self.allow_pickle = allow_pickle
         self._reset_cache()
         if self.mode == 'local':
             One.load_cache(self)

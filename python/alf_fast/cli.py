@@ -32,6 +32,7 @@ def _setup(args) -> int:
             threads=args.threads,
             progress=progress,
             namespace=args.namespace,
+            allow_empty=args.allow_empty,
             client=client,
         )
     finally:
@@ -78,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
         '--string-ids', action='store_true', help="ONE's hash_ids=False: ids are paths"
     )
     setup.add_argument('--namespace', help="ONE's id scheme under this UUID namespace")
+    setup.add_argument(
+        '--allow-empty',
+        action='store_true',
+        help='replace tables that list sessions even if the tree now holds none',
+    )
     setup.add_argument(
         '--scheduler',
         metavar='ADDRESS',
