@@ -7,7 +7,7 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
-use alf_core::{IdScheme, IndexOptions, Issue, IssueKind, Progress};
+use alf_core::{IdScheme, IndexOptions, Issue, Progress};
 use arrow_array::RecordBatchIterator;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -18,22 +18,12 @@ use crate::error::to_py;
 
 const TICK: Duration = Duration::from_millis(200);
 
-fn kind_name(kind: IssueKind) -> &'static str {
-    match kind {
-        IssueKind::Unreadable => "unreadable",
-        IssueKind::Vanished => "vanished",
-        IssueKind::NotAlf => "not_alf",
-        IssueKind::BadSessionFolder => "bad_session_folder",
-        IssueKind::DuplicateSession => "duplicate_session",
-    }
-}
-
 fn issues(list: Vec<Issue>) -> Vec<(String, &'static str, String)> {
     list.into_iter()
         .map(|i| {
             (
                 i.path.to_string_lossy().into_owned(),
-                kind_name(i.kind),
+                i.kind.name(),
                 i.message,
             )
         })
