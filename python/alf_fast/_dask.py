@@ -3,8 +3,9 @@
 The client plans shards from the top of the tree, Dask tasks walk them with the Rust walker on
 the workers (which must see the tree at the same path), and the client merges the parts into
 the walk of the whole tree, so the tables are those a single-process build writes: same rows,
-ids, hashes, order, issues. With ``hash_files=True`` the md5 pass is a second set of tasks
-planned from the walk's sizes, balanced by bytes rather than by file count.
+ids, hashes, order, issues. With ``hash_files=True`` each shard's files are hashed by md5
+tasks planned from the walk's sizes as soon as the shard is walked, balanced by bytes rather
+than by file count.
 
 Dask is an optional dependency (``alf-fast[dask]``): this module is imported only when a client
 is given, and imports ``distributed`` only then.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-__all__ = ['Shard', 'index_tree_on_cluster', 'plan_hash_chunks', 'plan_shards']
+__all__ = ['Shard', 'chunk_ranges', 'index_tree_on_cluster', 'plan_hash_chunks', 'plan_shards']
 
 _logger = logging.getLogger(__name__)
 
