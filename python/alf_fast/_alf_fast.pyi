@@ -48,9 +48,14 @@ def index_tree(
 ) -> _IndexResult:
     """Walk ``root`` (GIL released) and build the sessions and datasets tables.
 
-    ``progress(files, folders, files_hashed, bytes_hashed)`` is called about five times a
-    second. Raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root, ``OSError``
-    naming the file when hashing fails, ``KeyboardInterrupt`` when interrupted.
+    ``threads`` is capped at ``max(64, cores)``. ``progress(files, folders, files_hashed,
+    bytes_hashed)`` is called about five times a second. ``issues`` are ``(path, kind,
+    message)`` with kind one of ``unreadable``, ``vanished``, ``bad_session_folder``,
+    ``duplicate_session``, ``not_a_file``, ``not_utf8``, ``link_loop``, ``changing``;
+    ``skipped`` holds the ``not_alf`` names. Raises ``FileNotFoundError``/``NotADirectoryError``
+    for a bad root, ``OSError`` naming the file when hashing fails, ``KeyboardInterrupt`` when
+    interrupted (checked between chunks of a file), ``RuntimeError`` when a thread cannot start
+    or panics (with the reason).
     """
 
 def rel_path_parts(
@@ -105,7 +110,8 @@ class MergedWalk:
 
     def __len__(self) -> int: ...
     def files(self) -> _RecordBatch:
-        """``(path, size)`` of every dataset, in the order ``finish`` expects hashes."""
+        """``(path, size, mtime_ns)`` of every dataset, in the order ``finish`` expects
+        hashes."""
 
     def finish(
         self,
@@ -122,6 +128,9 @@ def merge_walk_parts(
 ) -> MergedWalk:
     """Merge the parts of ``walk_shard`` into the walk of the whole tree."""
 
-def md5_paths(paths: list[str], *, threads: int = 1) -> bytes:
-    """The md5 digests (16 bytes each, concatenated) of ``paths``; ``OSError`` naming the
-    first file that cannot be read."""
+def md5_paths(
+    paths: list[str], sizes: list[int], mtimes_ns: list[int], *, threads: int = 1
+) -> bytes:
+    """The md5 digests (16 bytes each, concatenated) of ``paths``, expected at the walk's
+    sizes and mtimes; ``OSError`` naming the first file that cannot be read, vanished or
+    changed."""

@@ -75,10 +75,12 @@ def _listing(folder: str) -> list[tuple[str, bool]] | None:
     each with whether the planner may list it in turn, or None if the folder cannot be listed
     cleanly (the shard walking it then reports the problem, as a single-process walk would).
 
-    Hidden entries, names that are not UTF-8 and files are left out exactly as the walker leaves
-    them out of folders outside sessions. Only plain folders with names of more than three
-    characters are listed further: the walker takes a folder of one to three characters for a
-    possible session number folder, and a session's contents belong to its shard.
+    Hidden entries and files are left out exactly as the walker leaves them out of folders
+    outside sessions; a folder holding a name that is not UTF-8 is not listed here (its shard
+    reads it and reports the name, as a single-process walk does). Only plain folders with
+    names of more than three characters are listed further: the walker takes a folder of one
+    to three characters for a possible session number folder, and a session's contents belong
+    to its shard.
     """
     out = []
     try:
@@ -90,7 +92,8 @@ def _listing(folder: str) -> list[tuple[str, bool]] | None:
                 try:
                     name.encode('utf-8')
                 except UnicodeEncodeError:
-                    continue
+                    # The walker reports such names; let the shard read this folder itself.
+                    return None
                 if entry.is_dir(follow_symlinks=False):
                     out.append((entry.path, len(name) > 3))
                 elif entry.is_symlink():
@@ -200,10 +203,11 @@ def _walk_task(root: str, seeds, threads: int, ids: dict):
     return tuple(pa.record_batch(b) for b in walk_shard(root, seeds, threads=threads, **ids))
 
 
-def _hash_task(paths: pa.Array, threads: int) -> bytes:
+def _hash_task(files: pa.RecordBatch, threads: int) -> bytes:
     from alf_fast._alf_fast import md5_paths
 
-    return md5_paths(paths.to_pylist(), threads=threads)
+    columns = [files.column(c).to_pylist() for c in ('path', 'size', 'mtime_ns')]
+    return md5_paths(*columns, threads=threads)
 
 
 # -- the client's side -------------------------------------------------------------------------
@@ -260,15 +264,25 @@ def _check_seed_issues(shards: list[Shard], parts: dict) -> None:
             )
 
 
-def _part_files(part) -> tuple[pa.Array, list[int]]:
-    """Paths and sizes of a walk part's datasets, in its row order (as ``MergedWalk.files``
-    spells them)."""
+def _compact(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A copy of ``batch`` that owns its buffers: a pickled slice would carry the whole
+    batch's buffers to the worker."""
+    columns = [pa.concat_arrays([c]) for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _part_files(part) -> pa.RecordBatch:
+    """``(path, size, mtime_ns)`` of a walk part's datasets, in its row order (as
+    ``MergedWalk.files`` spells them)."""
     import pyarrow.compute as pc
 
     sessions, datasets = part[0], part[1]
     folders = sessions.column('path').take(datasets.column('session'))
     paths = pc.binary_join_element_wise(folders, datasets.column('rel_path'), '/')
-    return paths, datasets.column('size').to_pylist()
+    return pa.record_batch(
+        [paths, datasets.column('size'), datasets.column('mtime_ns')],
+        names=['path', 'size', 'mtime_ns'],
+    )
 
 
 class _ClusterBuild:
@@ -317,15 +331,16 @@ class _ClusterBuild:
         self.meta[future] = what
         self.pending.add(future)
 
-    def submit_md5(self, paths: pa.Array, sizes: list[int], part: int, offset: int) -> None:
+    def submit_md5(self, files: pa.RecordBatch, part: int, offset: int) -> None:
+        sizes = files.column('size').to_pylist()
+        paths = files.column('path')
         for a, b in chunk_ranges(sizes, self.target or 1):
             label = os.path.relpath(paths[a].as_py(), self.root)
             cost = sum(sizes[a:b]) + PER_FILE_BYTES * (b - a)
             self.counts['tasks'] += 1
             self.submit(
                 _hash_task,
-                # A copy: a slice would carry the whole array's buffers to the worker.
-                pa.concat_arrays([paths.slice(a, b - a)]),
+                _compact(files.slice(a, b - a)),
                 self.threads,
                 key=f'alf-md5-{label}',
                 what=('md5', part, offset + a, offset + b, cost, f'md5 of {label!r} +{b - a - 1}'),
@@ -338,14 +353,15 @@ class _ClusterBuild:
         self.counts['files'] += part[1].num_rows
         if not (self.hash_files and part[1].num_rows):
             return
-        paths, sizes = _part_files(part)
-        self.part_paths[k] = paths
+        files = _part_files(part)
+        self.part_paths[k] = files.column('path')
+        sizes = files.column('size').to_pylist()
         if self.target is None:
             # Sized from the first shard as if all were like it: tasks of about equal bytes,
             # several per worker thread.
             cost = (sum(sizes) + PER_FILE_BYTES * len(sizes)) * len(self.shards)
             self.target = cost // (SHARDS_PER_THREAD * self.n_threads)
-        self.submit_md5(paths, sizes, k, 0)
+        self.submit_md5(files, k, 0)
 
     def run(self, strict_md5: bool) -> list:
         """Wait for every task; returns the md5 tasks that failed (or raises, if
@@ -437,10 +453,8 @@ class _ClusterBuild:
         digests[found] = got[where[found]]
         missing = np.flatnonzero(~(found & have[np.where(found, where, 0)]))
         if missing.size:
-            paths = files.column('path').take(pa.array(missing))
-            sizes = files.column('size').take(pa.array(missing)).to_pylist()
             self.digests.clear()
-            self.submit_md5(paths, sizes, 0, 0)
+            self.submit_md5(files.take(pa.array(missing)), 0, 0)
             self.run(strict_md5=True)
             for (_, a), (b, digest) in self.digests.items():
                 digests[missing[a:b]] = np.frombuffer(digest, np.uint8).reshape(-1, 16)

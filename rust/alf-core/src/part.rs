@@ -20,7 +20,7 @@ use arrow_schema::{DataType, Field, Schema};
 
 use crate::error::{Error, Result};
 use crate::spec::{self, SessionParts};
-use crate::walk::{Dataset, Issue, IssueKind, Session, WalkPart};
+use crate::walk::{Dataset, Issue, IssueKind, Session, Walk, WalkPart};
 
 /// The part's sessions, datasets and issues (`skipped` ones flagged) as record batches.
 pub fn to_batches(part: &WalkPart) -> Result<[RecordBatch; 3]> {
@@ -226,6 +226,34 @@ fn issues_batch(issues: &[Issue], skipped: &[Issue]) -> Result<RecordBatch> {
             Arc::new(kind.finish()),
             Arc::new(message.finish()),
             Arc::new(flag.finish()),
+        ],
+    )?)
+}
+
+/// `(path, size, mtime_ns)` of every dataset of `walk`, in walk order: what the distributed
+/// indexer hashes, and the order in which it hands the digests back.
+pub fn files_batch(walk: &Walk) -> Result<RecordBatch> {
+    let n = walk.datasets.len();
+    let mut path = StringBuilder::with_capacity(n, n * 64);
+    let mut size = UInt64Builder::with_capacity(n);
+    let mut mtime = Int64Builder::with_capacity(n);
+    for d in &walk.datasets {
+        let session = &walk.sessions[d.session as usize].path;
+        path.append_value(session.join(&*d.rel_path).to_string_lossy());
+        size.append_value(d.size);
+        mtime.append_value(d.mtime_ns);
+    }
+    let schema = Schema::new(vec![
+        Field::new("path", DataType::Utf8, false),
+        Field::new("size", DataType::UInt64, false),
+        Field::new("mtime_ns", DataType::Int64, false),
+    ]);
+    Ok(RecordBatch::try_new(
+        Arc::new(schema),
+        vec![
+            Arc::new(path.finish()),
+            Arc::new(size.finish()),
+            Arc::new(mtime.finish()),
         ],
     )?)
 }

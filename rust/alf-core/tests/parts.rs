@@ -41,16 +41,16 @@ fn tree(name: &str) -> TempTree {
         for s in 0..4 {
             for d in 1..4 {
                 t.file(&format!(
-                    "{lab}/Subjects/m{s}/2021-03-0{d}/001/alf/_ibl_trials.choice.npy"
+                    "{lab}/Subjects/mouse{s}/2021-03-0{d}/001/alf/_ibl_trials.choice.npy"
                 ));
                 t.file(&format!(
-                    "{lab}/Subjects/m{s}/2021-03-0{d}/001/alf/probe00/spikes.times.npy"
+                    "{lab}/Subjects/mouse{s}/2021-03-0{d}/001/alf/probe00/spikes.times.npy"
                 ));
             }
         }
     }
-    t.file("labA/Subjects/m0/2021-03-01/001/bad name.x.npy")
-        .file("labA/Subjects/m0/2021-03-01/001/raw/m9/2020-01-02/002/alf/x.y.npy")
+    t.file("labA/Subjects/mouse0/2021-03-01/001/bad name.x.npy")
+        .file("labA/Subjects/mouse0/2021-03-01/001/raw/m9/2020-01-02/002/alf/x.y.npy")
         .file("s2/2022-12-31/1/wheel.position.npy")
         .file("x/s2/2022-12-31/1/wheel.position.npy")
         .file("y/s2/2022-12-31/1/wheel.timestamps.npy")
@@ -59,10 +59,12 @@ fn tree(name: &str) -> TempTree {
         .file("root.level.npy")
         .file("labA/top.level.npy");
     std::os::unix::fs::symlink(
-        t.0.join("labB/Subjects/m1/2021-03-01/001"),
-        t.0.join("labB/Subjects/m1/2021-03-01/002"),
+        t.0.join("labB/Subjects/mouse1/2021-03-01/001"),
+        t.0.join("labB/Subjects/mouse1/2021-03-01/002"),
     )
     .unwrap();
+    // A session-shaped link to the root: a loop, reported and skipped.
+    std::os::unix::fs::symlink(&t.0, t.0.join("labB/Subjects/mouse2/2021-03-02/003")).unwrap();
     t
 }
 
@@ -129,6 +131,7 @@ fn parts_merge_into_the_walk_of_the_whole_tree() {
         let whole = summary(&t.0, walk(&t.0, 2, ids, &progress).unwrap(), ids);
         assert!(whole.2.iter().any(|i| i.contains("DuplicateSession")));
         assert!(whole.2.iter().any(|i| i.contains("BadSessionFolder")));
+        assert!(whole.2.iter().any(|i| i.contains("LinkLoop")));
         assert_eq!(whole.3.len(), 1);
         for depth in 0..5 {
             let seeds = seeds(&t.0, depth);

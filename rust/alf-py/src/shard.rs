@@ -3,12 +3,11 @@
 
 use std::sync::Mutex;
 
+use alf_core::hash::{FileHash, Stamp};
 use alf_core::walk::{merge_parts, walk_part, WalkPart};
 use alf_core::{part, Progress, Walk};
-use arrow_array::builder::{StringBuilder, UInt64Builder};
 use arrow_array::RecordBatch;
-use arrow_schema::{DataType, Field, Schema};
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use pyo3_arrow::PyRecordBatch;
@@ -94,32 +93,14 @@ impl MergedWalk {
             .map_or(0, |w| w.datasets.len())
     }
 
-    /// `(path, size)` of every dataset file, in the order `finish` expects their hashes.
+    /// `(path, size, mtime_ns)` of every dataset file, in the order `finish` expects their
+    /// hashes.
     fn files(&self) -> PyResult<PyRecordBatch> {
         let guard = self.walk.lock().expect("poisoned");
         let walk = guard
             .as_ref()
             .ok_or_else(|| PyRuntimeError::new_err("this merged walk was already finished"))?;
-        let n = walk.datasets.len();
-        let mut path = StringBuilder::with_capacity(n, n * 64);
-        let mut size = UInt64Builder::with_capacity(n);
-        for d in &walk.datasets {
-            let session = &walk.sessions[d.session as usize].path;
-            path.append_value(session.join(&*d.rel_path).to_string_lossy());
-            size.append_value(d.size);
-        }
-        let schema = Schema::new(vec![
-            Field::new("path", DataType::Utf8, false),
-            Field::new("size", DataType::UInt64, false),
-        ]);
-        let batch = RecordBatch::try_new(
-            std::sync::Arc::new(schema),
-            vec![
-                std::sync::Arc::new(path.finish()),
-                std::sync::Arc::new(size.finish()),
-            ],
-        )
-        .map_err(|e| to_py(e.into()))?;
+        let batch = part::files_batch(walk).map_err(to_py)?;
         Ok(batch.into())
     }
 
@@ -148,7 +129,7 @@ impl MergedWalk {
                 Some(
                     bytes
                         .chunks_exact(16)
-                        .map(|c| c.try_into().expect("16 bytes"))
+                        .map(|c| Some(c.try_into().expect("16 bytes")))
                         .collect(),
                 )
             }
@@ -160,24 +141,62 @@ impl MergedWalk {
     }
 }
 
-/// The md5 digests of `paths` (16 bytes each, concatenated) computed on `threads` threads.
-/// The first file that cannot be read raises an `OSError` naming it.
+/// The md5 digests of `paths` (16 bytes each, concatenated) computed on `threads` threads,
+/// each file expected at the size and mtime the walk saw. The first file that cannot be read
+/// raises an `OSError` naming it; so does a file that changed since the walk or vanished,
+/// which a single-process build would re-stamp or drop: the client cannot fold that into the
+/// merged walk, so the build fails rather than record a stale row.
 #[pyfunction]
-#[pyo3(signature = (paths, *, threads = 1))]
+#[pyo3(signature = (paths, sizes, mtimes_ns, *, threads = 1))]
 pub fn md5_paths(
     py: Python<'_>,
     paths: Vec<String>,
+    sizes: Vec<u64>,
+    mtimes_ns: Vec<i64>,
     threads: usize,
 ) -> PyResult<Bound<'_, PyBytes>> {
-    let digests = py
+    if sizes.len() != paths.len() || mtimes_ns.len() != paths.len() {
+        return Err(PyValueError::new_err(
+            "paths, sizes and mtimes_ns must have the same length",
+        ));
+    }
+    let hashes = py
         .detach(|| {
             alf_core::hash::md5_files(
                 paths.len(),
-                |i| std::path::PathBuf::from(&paths[i]),
+                |i| {
+                    let stamp = Stamp {
+                        size: sizes[i],
+                        mtime_ns: mtimes_ns[i],
+                    };
+                    (std::path::PathBuf::from(&paths[i]), stamp)
+                },
                 threads,
                 &Progress::default(),
             )
         })
         .map_err(to_py)?;
-    Ok(PyBytes::new(py, digests.as_flattened()))
+    let changed = |i: usize, what: &str| {
+        PyOSError::new_err(format!(
+            "{}: {what} while the tree was indexed on a Dask cluster; build again once it \
+             stops changing",
+            paths[i]
+        ))
+    };
+    if let Some((i, problem)) = hashes.problems.first() {
+        let what = match problem {
+            FileHash::Vanished => "vanished before it could be hashed".to_owned(),
+            FileHash::NotAFile(kind) => format!("became a {kind}, not a regular file,"),
+            _ => "changed while being hashed".to_owned(),
+        };
+        return Err(changed(*i, &what));
+    }
+    if let Some((i, _)) = hashes.restamped.first() {
+        return Err(changed(*i, "changed after it was walked"));
+    }
+    let mut out = Vec::with_capacity(16 * paths.len());
+    for digest in hashes.digests {
+        out.extend_from_slice(&digest.expect("files without a problem have a digest"));
+    }
+    Ok(PyBytes::new(py, &out))
 }
