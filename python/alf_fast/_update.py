@@ -456,7 +456,10 @@ class Plan:
         def hasher(paths: list[str]) -> list[str | None]:
             from alf_fast._alf_fast import md5_files
 
-            return md5_files(paths, threads=threads or 0, progress=progress)
+            # md5_files reports (files, folders, files_hashed, bytes_hashed); the indexer's
+            # callback also takes the bytes still to hash, unknown here.
+            report = None if progress is None else (lambda *counts: progress(*counts, 0))
+            return md5_files(paths, threads=threads or 0, progress=report)
 
         assert self.previous is not None
         table, self.summary = apply(

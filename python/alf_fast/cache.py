@@ -261,7 +261,11 @@ def build_cache(
         _refuse_unreadable_root(root, raw['issues'])
         if not allow_empty:
             _refuse_empty(root, out, sessions.num_rows)
-        datasets = plan.datasets(sessions, datasets, threads, _progress_callback(progress))
+        callback, close = _progress_callback(progress)
+        try:
+            datasets = plan.datasets(sessions, datasets, threads, callback)
+        finally:
+            close()
         n_datasets = raw['n_datasets']
         if sessions.num_rows == 0 or n_datasets == 0:
             what = 'sessions' if sessions.num_rows == 0 else 'datasets'
