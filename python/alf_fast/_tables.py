@@ -67,7 +67,7 @@ _SCHEMAS = {'sessions': SESSIONS_SCHEMA, 'datasets': DATASETS_SCHEMA}
 # What ONE takes for index columns when the file carries no pandas index (a *search*).
 _INDEX_KEY = re.compile('.?id')
 _UUID_RE = '^[0-9a-f]{8}-[0-9a-f]{4}-[345][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
-_UUID_ANY_CASE_RE = '(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+UUID_ANY_CASE_RE = '(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 
 
 try:  # ONE-api's dependency; when present, our Bunch is also an instance of theirs
@@ -207,7 +207,7 @@ def _lowercase_uuids(frame: pl.DataFrame, index: list[str]) -> pl.DataFrame:
     for name, has_upper in zip(strings, upper, strict=True):
         if has_upper:
             col = pl.col(name)
-            uuid_like = col.str.contains(_UUID_ANY_CASE_RE)
+            uuid_like = col.str.contains(UUID_ANY_CASE_RE)
             fixes.append(
                 pl.when(uuid_like).then(col.str.to_lowercase()).otherwise(col).alias(name)
             )

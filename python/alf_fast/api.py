@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from alf_fast._convert import ConversionMixin
+from alf_fast._engine import Engine, id_out
 from alf_fast._listing import ListingMixin
 from alf_fast._patterns import Unsupported, to_rust
 from alf_fast._tables import QC_NAMES, Bunch, default_cache, load_tables
@@ -229,7 +229,7 @@ def _date_bounds(date_range: Any) -> tuple[datetime.date | None, datetime.date |
 # --- the class -------------------------------------------------------------------------------
 
 
-class One(ListingMixin, ConversionMixin):
+class One(ListingMixin):
     """Search, list and load ALF data from a local folder indexed by cache tables.
 
     Parameters
@@ -289,7 +289,7 @@ class One(ListingMixin, ConversionMixin):
         self.record_loaded = False
         self.uuid_filenames = False
         self._mmap = mmap
-        self._reset_cache()
+        self._engine = Engine()
         if self.mode == 'local':
             One.load_cache(self)
         elif self.mode != 'remote':
@@ -307,9 +307,17 @@ class One(ListingMixin, ConversionMixin):
         """Return the keyword arguments that :meth:`search` accepts."""
         return self._search_terms
 
+    @property
+    def _cache(self) -> Bunch:
+        """Bunch: the loaded tables (polars) and ONE's ``_meta`` record, as in ``one._cache``.
+
+        Assigning a table (``one._cache['datasets'] = frame``) replaces it in the engine.
+        """
+        return self._engine.cache
+
     def _reset_cache(self) -> None:
         """Replace the cache with empty tables."""
-        self._cache = default_cache()
+        self._engine.replace(default_cache())
 
     def load_cache(self, tables_dir: str | Path | None = None, clobber: bool = True, **kwargs):
         """Load the parquet cache tables.
@@ -342,8 +350,8 @@ class One(ListingMixin, ConversionMixin):
             raise NotImplementedError('clobber=False not implemented yet')
         self._reset_cache()
         self._tables_dir = Path(tables_dir or self._tables_dir or self.cache_dir)
-        self._cache = load_tables(self._tables_dir, memory_map=self._mmap)
-        loaded = self._cache['_meta']['loaded_time']
+        self._engine.replace(load_tables(self._tables_dir, memory_map=self._mmap))
+        loaded = self._engine.cache['_meta']['loaded_time']
         if loaded is None and self.offline:
             warnings.warn(f'No cache tables found in {self._tables_dir}', stacklevel=2)
         return loaded
@@ -409,7 +417,7 @@ class One(ListingMixin, ConversionMixin):
         def order(item):
             return _LATE_TERMS.index(item[0]) if item[0] in _LATE_TERMS else -1
 
-        sessions = self._sessions_by_date()
+        sessions = self._engine.sessions_by_date()
         for key, value in sorted(queries.items(), key=order):
             # Like ONE, stop at the first empty result: later terms are then not validated.
             if sessions.height == 0:
@@ -440,28 +448,10 @@ class One(ListingMixin, ConversionMixin):
 
         if sessions.height == 0:
             return ([], None) if details else []
-        eids = self._ids_out(sessions.get_column('id').to_list())
+        eids = self._engine.ids_out(sessions.get_column('id').to_list())
         if details:
             return eids, [Bunch(r) for r in sessions.drop('id').iter_rows(named=True)]
         return eids
-
-    def _sessions_by_date(self) -> pl.DataFrame:
-        """The sessions table in search result order, sorted once per table object.
-
-        The sort is stable and filters keep row order, so filtering this equals sorting the
-        filtered rows, as ONE does.
-        """
-        sessions = self._cache['sessions']
-        cached = self.__dict__.get('_by_date_cache')
-        if cached is None or cached[0] is not sessions:
-            ordered = sessions.sort(
-                ['date', 'subject', 'number'],
-                descending=True,
-                nulls_last=True,
-                maintain_order=True,
-            )
-            cached = self.__dict__['_by_date_cache'] = (sessions, ordered)
-        return cached[1]
 
     def _filter_by_datasets(
         self, sessions: pl.DataFrame, patterns: list[str] | None, qc: str
@@ -473,17 +463,17 @@ class One(ListingMixin, ConversionMixin):
         eids with a hit for every pattern. With `patterns` ``None`` (``dataset_qc_lte``
         alone) any passing dataset will do.
         """
-        datasets = self._cache['datasets']
+        datasets = self._engine.cache['datasets']
         if patterns is not None and not patterns:
             # ONE's all() over no pattern is true for any session with a dataset row.
             keep = datasets.get_column('eid').unique()
             return sessions.filter(pl.col('id').is_in(keep.implode()))
         cond = pl.col('exists') & (pl.col('qc').to_physical() <= QC_NAMES.index(qc))
-        if sessions.height < self._cache['sessions'].height:
+        if sessions.height < self._engine.cache['sessions'].height:
             cond = cond & pl.col('eid').is_in(sessions.get_column('id').implode())
         hits = []
         if patterns is not None:
-            paths, names = self._dataset_names(datasets)
+            paths, names = self._engine.dataset_names()
             for pattern in patterns:
                 hits.append(paths.filter(_regex_mask(names, pattern, full=True, term='datasets')))
             if any(h.is_empty() for h in hits):
@@ -499,23 +489,11 @@ class One(ListingMixin, ConversionMixin):
         keep = rows.select(pl.col('eid').unique()).collect().get_column('eid')
         return sessions.filter(pl.col('id').is_in(keep.implode()))
 
-    def _dataset_names(self, datasets: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-        """The distinct relative paths of a datasets table and their file names, remembered
-        for as long as the table object is the same (tables are replaced, never edited)."""
-        cached = self.__dict__.get('_names_cache')
-        if cached is None or cached[0] is not datasets:
-            paths = datasets.lazy().select(pl.col('rel_path').drop_nulls().unique()).collect()
-            paths = paths.get_column('rel_path')
-            # The whole name after the last '/', including for files with no collection.
-            cached = (datasets, paths, paths.str.replace(r'\A.*/', ''))
-            self.__dict__['_names_cache'] = cached
-        return cached[1], cached[2]
-
     # --- sessions ----------------------------------------------------------------------------
 
     def list_subjects(self) -> list[str]:
         """Return the distinct subject names, sorted by code point."""
-        subjects = self._cache['sessions'].get_column('subject')
+        subjects = self._engine.cache['sessions'].get_column('subject')
         return subjects.sort(nulls_last=True).unique(maintain_order=True).to_list()
 
     def get_details(self, eid: Any, full: bool = False):
@@ -548,19 +526,17 @@ class One(ListingMixin, ConversionMixin):
         key = self._to_eid_str(eid)
         if key is None:
             raise ValueError(f'Cannot parse session ID "{eid}" (session may not exist)')
-        rows = self._session_rows(key)
+        rows = self._engine.session_rows(key)
         if rows.height == 0:
-            raise ALFObjectNotFound(self._id_out(key))
+            raise ALFObjectNotFound(id_out(key))
         if rows.height > 1:
-            raise ALFMultipleObjectsFound(
-                f'Multiple sessions in cache for eid {self._id_out(key)}'
-            )
+            raise ALFMultipleObjectsFound(f'Multiple sessions in cache for eid {id_out(key)}')
         if not full:
             record = Bunch(rows.drop('id').row(0, named=True))
             if 'number' in record and rows.schema['number'].is_integer():
                 record['number'] = rows.get_column('number').to_numpy()[0]
             return record
-        datasets = self._cache['datasets']
+        datasets = self._engine.cache['datasets']
         session = rows.rename({'id': 'eid'})
         # The datasets table is sorted by (eid, id): sorting by id restores its order here.
         joined = session.join(datasets.filter(pl.col('eid') == key), on='eid', how='left')
