@@ -33,6 +33,7 @@ import logging
 import os
 import warnings
 from pathlib import PurePosixPath
+from typing import Any
 from uuid import UUID
 
 import numpy as np
@@ -93,6 +94,9 @@ def _dict_name(item: dict) -> str:
 
 class ListingMixin(ConversionMixin):
     """Dataset listing and loading methods of both faces of ``One``, over its engine."""
+
+    #: The face's reader module: ``load_file_content`` and ``load_object`` give its types.
+    _io: Any = alfio
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -423,7 +427,9 @@ class ListingMixin(ConversionMixin):
             raise ALFObjectNotFound(f'ALF object "{obj}" not found on disk')
         if download_only:
             return files
-        return alfio.load_object(files, wildcards=self.wildcards, short_keys=short_keys, mmap=mmap)
+        return self._io.load_object(
+            files, wildcards=self.wildcards, short_keys=short_keys, mmap=mmap
+        )
 
     @_parse_id
     def load_dataset(
@@ -505,7 +511,7 @@ class ListingMixin(ConversionMixin):
             raise ALFObjectNotFound('Dataset not found')
         if download_only:
             return file
-        return alfio.load_file_content(file, mmap=self._use_mmap(mmap))
+        return self._io.load_file_content(file, mmap=self._use_mmap(mmap))
 
     @_parse_id
     def load_datasets(
@@ -637,7 +643,7 @@ class ListingMixin(ConversionMixin):
         if download_only:
             return files, records
         mmap = self._use_mmap(mmap)
-        return [alfio.load_file_content(x, mmap=mmap) for x in files], records
+        return [self._io.load_file_content(x, mmap=mmap) for x in files], records
 
     @staticmethod
     def _missing(message: str, assert_present: bool) -> None:
@@ -744,7 +750,7 @@ class ListingMixin(ConversionMixin):
         if download_only:
             output = filepath
         else:
-            output = alfio.load_file_content(filepath, mmap=self._use_mmap(mmap))
+            output = self._io.load_file_content(filepath, mmap=self._use_mmap(mmap))
         if not details:
             return output
         return output, self._record({**rows.row(0, named=True), 'exists': True})
@@ -836,7 +842,7 @@ class ListingMixin(ConversionMixin):
             return tuple(f for f, _ in kept)
         return Bunch(
             {
-                name: alfio.load_object(
+                name: self._io.load_object(
                     [f for f, o in kept if o == name],
                     wildcards=self.wildcards,
                     short_keys=short_keys,

@@ -579,26 +579,32 @@ class One(ListingMixin):
         reads its tables from ``out_dir`` when one is given, and that is also where existing
         tables are looked for.
         """
-        if not cache_dir:
-            if not silent:
-                cache_dir = input(f'Select a directory from which to build cache ({Path.cwd()})')
-            cache_dir = cache_dir or Path.cwd()
-        cache_dir = Path(cache_dir)
-        assert cache_dir.exists(), f'{cache_dir} does not exist'
-        tables_dir = Path(kwargs['out_dir']) if kwargs.get('out_dir') else cache_dir
+        return _setup(One, cache_dir, silent, **kwargs)
 
-        if (tables_dir / 'sessions.pqt').exists():
-            rebuild = False
-            if not silent:
-                answer = input(f'Cache tables exist for {tables_dir}, overwrite? [y/N]')
-                rebuild = answer == 'y'
-            if not rebuild:
-                return One(cache_dir, mode='local', tables_dir=tables_dir)
 
-        from alf_fast.cache import make_parquet_db
+def _setup(face: type, cache_dir: Any, silent: bool, **kwargs: Any) -> Any:
+    """``One.setup`` for either face: index the folder if needed and open a `face` on it."""
+    if not cache_dir:
+        if not silent:
+            cache_dir = input(f'Select a directory from which to build cache ({Path.cwd()})')
+        cache_dir = cache_dir or Path.cwd()
+    cache_dir = Path(cache_dir)
+    if not cache_dir.exists():  # ONE's exception class, kept under python -O
+        raise AssertionError(f'{cache_dir} does not exist')
+    tables_dir = Path(kwargs['out_dir']) if kwargs.get('out_dir') else cache_dir
 
-        make_parquet_db(cache_dir, **kwargs)
-        return One(cache_dir, mode='local', tables_dir=tables_dir)
+    if (tables_dir / 'sessions.pqt').exists():
+        rebuild = False
+        if not silent:
+            answer = input(f'Cache tables exist for {tables_dir}, overwrite? [y/N]')
+            rebuild = answer == 'y'
+        if not rebuild:
+            return face(cache_dir, mode='local', tables_dir=tables_dir)
+
+    from alf_fast.cache import make_parquet_db
+
+    make_parquet_db(cache_dir, **kwargs)
+    return face(cache_dir, mode='local', tables_dir=tables_dir)
 
 
 @functools.lru_cache(maxsize=1)
@@ -626,6 +632,12 @@ def ONE(*, mode: str = 'remote', wildcards: bool = True, **kwargs: Any) -> One:
         An unknown `mode`, or Alyx connection arguments (``base_url``, ``username``,
         ``password``, ``token``): use ``one.api.ONE`` for a database.
     """
+    check_factory_args(mode, kwargs)
+    return One(mode='local', wildcards=wildcards, **kwargs)
+
+
+def check_factory_args(mode: str, kwargs: dict[str, Any]) -> None:
+    """Reject what ``ONE(...)`` cannot serve: an unknown mode or Alyx connection arguments."""
     if mode not in ('local', 'remote'):
         raise ValueError(f'Mode "{mode}" not recognized')
     remote = [k for k in ('base_url', 'username', 'password', 'token') if k in kwargs]
@@ -633,4 +645,3 @@ def ONE(*, mode: str = 'remote', wildcards: bool = True, **kwargs: Any) -> One:
         raise ValueError(
             f'alf_fast has no Alyx client ({", ".join(remote)} given); use one.api.ONE'
         )
-    return One(mode='local', wildcards=wildcards, **kwargs)

@@ -517,7 +517,7 @@ def _attribute_keys(parts: list[tuple], short_keys: bool) -> list[str]:
     return keys
 
 
-def _merge_table(out: AlfBunch) -> None:
+def _merge_table(out: AlfBunch, bunch: type[AlfBunch] = AlfBunch) -> None:
     """Replace a ``table`` attribute by its columns, renamed with the key's suffix."""
     table_key = next(filter(_TABLE_KEY.match, out), None)
     if not table_key:
@@ -532,7 +532,7 @@ def _merge_table(out: AlfBunch) -> None:
         table = table.rename({c: rename(c) for c in table.columns})
     else:  # a pandas frame from a caller, or an .npy table: fails like ONE
         table = table.rename(columns=rename)
-    out.update(AlfBunch.from_df(table))
+    out.update(bunch.from_df(table))
 
 
 def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = True, **kwargs):
@@ -570,6 +570,11 @@ def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = Tru
     AssertionError
         Two files give the same key (e.g. two namespaces); restrict the filters.
     """
+    return _load_object(alfpath, object, short_keys, mmap, load_file_content, AlfBunch, **kwargs)
+
+
+def _load_object(alfpath, object, short_keys, mmap, read, bunch, **kwargs):
+    """:func:`load_object` reading each file with `read` into a `bunch` (both faces share it)."""
     if isinstance(alfpath, (Path, str)):
         if Path(alfpath).is_dir() and object is None:
             raise ValueError('If a directory is provided, the object name should be provided too')
@@ -583,22 +588,22 @@ def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = Tru
     assert len(set(keys)) == len(keys), (
         f'multiple object {object} with the same attribute in {alfpath}, restrict parts/namespace'
     )
-    out = AlfBunch({})
+    out = bunch({})
     sidecars: dict = {}
     for fil, key in zip(files_alf, keys, strict=True):
         meta_file = _find_metadata(fil, sidecars)
         if meta_file == fil:  # the sidecar itself: read with its data file
             continue
-        out[key] = load_file_content(fil, mmap=mmap)
+        out[key] = read(fil, mmap=mmap)
         if meta_file:
-            meta = load_file_content(meta_file)
+            meta = read(meta_file)
             if 'columns' in meta.keys():
                 out.update({v: out[key][::, k] for k, v in enumerate(meta['columns'])})
                 out.pop(key)
                 meta.pop('columns')
             if meta:
                 out[key + 'metadata'] = meta
-    _merge_table(out)
+    _merge_table(out, bunch)
     status = out.check_dimensions
     timeseries = [k for k in out if 'timestamps' in k]
     if timeseries and len(out) > len(timeseries) and status == 0:

@@ -1,0 +1,157 @@
+"""Conversions between the engine's polars tables and ONE's pandas types.
+
+ONE-api reads its tables with ``pyarrow.Table.to_pandas`` (``iblutil.io.parquet.load``), sets
+the index (``id``; ``eid, id``), casts UUID index values to ``uuid.UUID`` and fixes the ``qc``
+and ``file_size`` dtypes. The same steps run here on the engine's frames, so the column dtypes are
+what ONE gets under the installed pandas (``str`` columns under pandas 3, ``object`` before).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from alf_fast._engine import id_key, id_out
+from alf_fast._tables import QC_NAMES, Bunch
+from alf_fast._tables import _lowercase_uuids as lowercase_uuids
+from alf_fast._tables import _normalise_types as normalise_types
+
+__all__ = [
+    'QC_TYPE',
+    'from_pandas',
+    'record',
+    'table_index',
+    'to_pandas',
+    'to_pandas_value',
+]
+
+#: ONE's ``qc`` column dtype: the QC names as an ordered categorical.
+QC_TYPE = pd.CategoricalDtype(categories=list(QC_NAMES), ordered=True)
+
+_INDEX = {'sessions': ['id'], 'datasets': ['eid', 'id']}
+
+
+def table_index(frame: pl.DataFrame, name: str | None = None) -> list[str]:
+    """The index levels of a frame of the engine: ``eid, id`` or ``id`` (leading columns)."""
+    if name in _INDEX:
+        return _INDEX[name]
+    columns = frame.columns[:2]
+    if columns == ['eid', 'id']:
+        return columns
+    return ['id'] if columns[:1] == ['id'] else []
+
+
+def _uuid_index(values: list[Any]) -> list[Any]:
+    """Index values as ONE holds them: ``UUID`` for UUID text, other ids unchanged."""
+    return [id_out(v) if isinstance(v, str) else v for v in values]
+
+
+def to_pandas(frame: pl.DataFrame, name: str | None = None) -> pd.DataFrame:
+    """Return a polars frame of the engine as ONE's pandas frame.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+        A table or a slice of one, index levels as leading columns.
+    name : str, optional
+        ``'sessions'`` or ``'datasets'`` when the index is known; otherwise ``eid, id`` or
+        ``id`` leading columns become the index.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    index = table_index(frame, name)
+    out = frame.to_arrow().to_pandas()
+    if 'qc' in out.columns:
+        out['qc'] = out['qc'].astype(str).astype(QC_TYPE)
+    if 'file_size' in out.columns:
+        out['file_size'] = out['file_size'].astype('UInt64')
+    if not index:
+        return out
+    levels = [_uuid_index(out[c].tolist()) for c in index]
+    out = out.drop(columns=index)
+    if len(levels) == 1:
+        out.index = pd.Index(levels[0], name=index[0], dtype=object)
+    else:
+        out.index = pd.MultiIndex.from_arrays(
+            [pd.Index(v, dtype=object) for v in levels], names=index
+        )
+    return out
+
+
+def record(frame: pl.DataFrame, name: str | None = None) -> pd.Series:
+    """Return the single row of a frame of the engine as ONE's record: a Series named by its
+    index (an id, or an ``(eid, id)`` pair)."""
+    return to_pandas(frame, name).iloc[0]
+
+
+def to_pandas_value(value: Any) -> Any:
+    """Convert the polars parts of a result to pandas: frames, series, and those inside dicts,
+    lists and tuples (other values are returned as they are)."""
+    if isinstance(value, pl.DataFrame):
+        return to_pandas(value)
+    if isinstance(value, pl.Series):
+        return value.to_pandas()
+    if isinstance(value, dict):
+        converted = {k: to_pandas_value(v) for k, v in value.items()}
+        if all(converted[k] is value[k] for k in value):
+            return value
+        out = type(value)() if isinstance(value, Bunch) else {}
+        out.update(converted)
+        return out
+    if isinstance(value, list):
+        return [to_pandas_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_pandas_value(v) for v in value)
+    return value
+
+
+def from_pandas(frame: pd.DataFrame | pd.Series, name: str) -> pl.DataFrame:
+    """Return a pandas table (ONE's form) as the engine's polars table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or pandas.Series
+        Rows indexed as in ONE (a Series is one record, named by its index).
+    name : str
+        The table name; ``sessions`` and ``datasets`` get their standard columns and types.
+
+    Returns
+    -------
+    polars.DataFrame
+        Index levels as leading ``String`` columns, sorted by them.
+    """
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame().T
+        names = _INDEX.get(name, ['id'])
+        if isinstance(frame.index[0], tuple):
+            frame.index = pd.MultiIndex.from_tuples(frame.index, names=names)
+        else:
+            frame.index = frame.index.set_names(names[-1:])
+        frame = frame.infer_objects()
+    index = [n for n in frame.index.names if n is not None]
+    flat = frame.reset_index() if index else frame.copy()
+    for column in index:
+        flat[column] = [None if v is None else id_key(v) for v in flat[column]]
+    if 'qc' in flat.columns:
+        flat['qc'] = (
+            flat['qc']
+            .astype(object)
+            .map(lambda v: v if v is None or isinstance(v, str) else QC_NAMES[int(v)])
+        )
+    if 'date' in flat.columns and flat['date'].dtype == object:
+        flat['date'] = pd.to_datetime(flat['date']).dt.date
+    for column in flat.columns:
+        if flat[column].dtype == object and flat[column].map(type).eq(np.ndarray).any():
+            continue
+        if isinstance(flat[column].dtype, pd.CategoricalDtype):
+            flat[column] = flat[column].astype(object)
+    out = pl.from_pandas(flat)
+    out = lowercase_uuids(out, index)
+    out = normalise_types(out, name)
+    keys = _INDEX.get(name, index)
+    return out.sort(keys, maintain_order=True, nulls_last=False) if keys else out
