@@ -504,7 +504,7 @@ def test_table_without_schema_metadata(f_root, caplog):
     ref, fast = make_pair(f_root)
     with pytest.raises(TypeError):
         ref.load_object(EID3, 'trials')
-    caplog.set_level(logging.WARNING, logger='alf_fast')
+    caplog.set_level(logging.WARNING, logger='one')
     trials = fast.load_object(EID3, 'trials')
     assert list(trials) == ['intervals', 'a', 'b']
     np.testing.assert_array_equal(trials['intervals'], np.zeros((4, 2)))

@@ -56,7 +56,7 @@ from alf_fast.spec import QC, to_alf
 
 __all__ = ['ListingMixin']
 
-_logger = logging.getLogger('alf_fast.api')
+_logger = logging.getLogger('one.api')
 
 
 def _revision_last_before() -> str | None:

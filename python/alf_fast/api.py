@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import logging
 import os
 import re
 import sys
@@ -20,12 +21,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from alf_fast._engine import Engine, id_out
 from alf_fast._listing import ListingMixin
 from alf_fast._patterns import Unsupported, to_rust
-from alf_fast._tables import QC_NAMES, Bunch, default_cache, load_tables
+from alf_fast._tables import (
+    QC_NAMES,
+    Bunch,
+    default_cache,
+    load_tables,
+    merge_tables,
+    save_tables,
+)
 from alf_fast.exceptions import ALFMultipleObjectsFound, ALFObjectNotFound
 from alf_fast.spec import QC
 
@@ -37,6 +46,10 @@ _STRING_TERMS = {
     'projects': 'projects',
     'task_protocol': 'task_protocol',
 }
+_logger = logging.getLogger('one.api')
+#: Save modified tables when a One is deleted (``ONE_SAVE_ON_DELETE``, read at import as ONE
+#: does).
+_SAVE_ON_DELETE = (os.environ.get('ONE_SAVE_ON_DELETE') or '0').casefold() in ('true', '1')
 # ONE applies these last, in this order; every other term keeps its keyword order before them.
 _LATE_TERMS = ('date_range', 'number', 'datasets')
 
@@ -355,6 +368,102 @@ class One(ListingMixin):
         if loaded is None and self.offline:
             warnings.warn(f'No cache tables found in {self._tables_dir}', stacklevel=2)
         return loaded
+
+    def save_cache(self, save_dir: str | Path | None = None, clobber: bool = False) -> None:
+        """Save the tables to parquet files if they were modified since loaded or saved.
+
+        Parameters
+        ----------
+        save_dir : str or pathlib.Path, optional
+            Where to write (default: ``cache_dir``).
+        clobber : bool
+            Write the tables as they are, whether modified or not. Otherwise the tables in
+            `save_dir` are read and the modified rows merged into them first.
+
+        Notes
+        -----
+        The files are written in ONE's format, each to a temporary file then renamed, under
+        the lock that ``make_parquet_db`` takes (``.alf_fast.lock``), so readers never see a
+        half-written table. With ``ONE_SAVE_ON_DELETE`` set to ``1``/``true`` (read at
+        import, as in ONE), a ``One`` saves its tables when it is deleted.
+        """
+        from alf_fast.cache import _Lock
+
+        save_dir = Path(save_dir or self.cache_dir)
+        cache = self._engine.cache
+        meta = cache['_meta']
+        modified = meta.get('modified_time') or datetime.datetime.min
+        update_time = max(
+            meta.get(x) or datetime.datetime.min for x in ('loaded_time', 'saved_time')
+        )
+        frames = {k: v for k, v in cache.items() if isinstance(v, pl.DataFrame)}
+        if not clobber:
+            if modified < update_time or all(f.height == 0 for f in frames.values()):
+                return
+            _logger.debug('Merging cache tables...')
+            merged = load_tables(save_dir, memory_map=False)
+            merge_tables(merged, **{k: v for k, v in frames.items() if not k.startswith('_')})
+            for name, raw in merged['_meta']['raw'].items():
+                created = [
+                    x.get('date_created')
+                    for x in (raw, meta['raw'].get(name, {}))
+                    if x.get('date_created')
+                ]
+                if created:
+                    raw['date_created'] = min(created, key=datetime.datetime.fromisoformat)
+            cache = merged
+        with _Lock(save_dir):
+            _logger.info('Saving cache tables...')
+            save_tables(cache, save_dir, modified)
+        meta['saved_time'] = datetime.datetime.now()
+
+    def save_loaded_ids(self, sessions_only: bool = False, clear_list: bool = True):
+        """Save the ids of the datasets (or their sessions) loaded while ``record_loaded``.
+
+        Parameters
+        ----------
+        sessions_only : bool
+            Save the eids of the sessions instead of the dataset ids.
+        clear_list : bool
+            Forget the loaded datasets afterwards.
+
+        Returns
+        -------
+        numpy.ndarray or list
+            The ids saved (``[]`` if nothing was loaded).
+        pathlib.Path or None
+            ``<tables_dir>/<timestamp>_loaded_{dataset,session}_uuids.csv``.
+
+        Warns
+        -----
+        UserWarning
+            Nothing was loaded (is ``record_loaded`` true?).
+        """
+        cache = self._engine.cache
+        loaded = cache.get('_loaded_datasets')
+        if loaded is None or loaded.size == 0:
+            warnings.warn(
+                'No datasets loaded; check "record_datasets" attribute is True', stacklevel=2
+            )
+            return [], None
+        if sessions_only:
+            name = 'session_uuid'
+            keys = [str(x) for x in loaded]
+            eids = self._engine.datasets.filter(pl.col('id').is_in(keys)).get_column('eid')
+            ids = np.array(self._engine.ids_out(eids.unique(maintain_order=True).to_list()))
+        else:
+            name = 'dataset_uuid'
+            ids = loaded
+        timestamp = datetime.datetime.now().strftime('%Y-%m-%dT%H-%M-%S%z')
+        filename = Path(self._tables_dir or self.cache_dir) / f'{timestamp}_loaded_{name}s.csv'
+        pl.DataFrame({name: [str(x) for x in ids]}, schema={name: pl.String}).write_csv(filename)
+        if clear_list:
+            cache['_loaded_datasets'] = np.array([])
+        return ids, filename
+
+    def __del__(self) -> None:
+        if _SAVE_ON_DELETE and hasattr(self, '_engine'):
+            self.save_cache()
 
     # --- search ------------------------------------------------------------------------------
 

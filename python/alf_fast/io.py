@@ -58,7 +58,7 @@ __all__ = [
     'ts2vec',
 ]
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger('one.alf.io')
 _TABLE_KEY = re.compile(r'^table([_.]|$)')
 _SPLIT_COLUMN = re.compile(r'.+?_[01]$')
 _FILE_PARTS = ('namespace', 'object', 'attribute', 'timescale', 'extra', 'extension')
