@@ -294,8 +294,8 @@ class ListingMixin(ConversionMixin):
         list of str or dict
             Unique collections in table order (``''`` for the session root).
         """
-        datasets = self.list_datasets(
-            eid, details=True, collection=collection, filename=filename, revision=revision
+        datasets = ListingMixin.list_datasets(
+            self, eid, details=True, collection=collection, filename=filename, revision=revision
         )
         collections = parse_rel_paths(datasets.get_column('rel_path')).get_column('collection')
         collections = collections.fill_null('')
@@ -333,7 +333,7 @@ class ListingMixin(ConversionMixin):
         list of str or dict
             Unique revisions without ``#`` in table order (``''`` for no revision).
         """
-        datasets = self.list_datasets(eid=eid, details=True)
+        datasets = ListingMixin.list_datasets(self, eid=eid, details=True)
         datasets = filter_datasets(
             datasets,
             collection=collection,
@@ -399,7 +399,7 @@ class ListingMixin(ConversionMixin):
         """
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
-        datasets = self.list_datasets(eid, details=True, keep_eid_index=True)
+        datasets = ListingMixin.list_datasets(self, eid, details=True, keep_eid_index=True)
         if datasets.height == 0:
             raise ALFObjectNotFound(obj)
         with one_warning(stacklevel=6) as sink:
@@ -479,7 +479,7 @@ class ListingMixin(ConversionMixin):
         ALFMultipleCollectionsFound, ALFMultipleObjectsFound
             The name matches datasets in several collections, or several datasets.
         """
-        datasets = self.list_datasets(eid, details=True, keep_eid_index=True)
+        datasets = ListingMixin.list_datasets(self, eid, details=True, keep_eid_index=True)
         if self.wildcards and isinstance(dataset, str) and len(dataset.split('.')) == 2:
             dataset += '.*'
         revision = revision or _revision_last_before()
@@ -581,7 +581,7 @@ class ListingMixin(ConversionMixin):
             if datasets:
                 collections = [x.pop('collection') or '' for x in datasets]
                 revisions = [x.pop('revision') or '' for x in datasets]
-        all_datasets = self.list_datasets(eid, details=True, keep_eid_index=True)
+        all_datasets = ListingMixin.list_datasets(self, eid, details=True, keep_eid_index=True)
         if all_datasets.height == 0:
             if assert_present:
                 raise ALFObjectNotFound(f'No datasets found for session {eid}')
@@ -816,8 +816,8 @@ class ListingMixin(ConversionMixin):
         """
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
-        datasets = self.list_datasets(
-            eid, details=True, collection=collection, keep_eid_index=True
+        datasets = ListingMixin.list_datasets(
+            self, eid, details=True, collection=collection, keep_eid_index=True
         )
         if datasets.height == 0:
             raise ALFError(f'{collection} not found for session {eid}')

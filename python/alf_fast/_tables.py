@@ -508,21 +508,23 @@ def remove_missing_datasets(
     list of pathlib.Path
         What was (or would be) removed, sorted.
     """
-    from alf_fast._engine import session_rel_path
     from alf_fast.io import iter_sessions
     from alf_fast.path import ALFPath
 
     cache_dir = Path(cache_dir)
     if tables is None:
         tables = load_tables(cache_dir)
-    by_path = {
-        ALFPath(cache_dir / session_rel_path(rec)): rec['id']
+    # Sessions are matched on subject, date and number (001 and 1 are the same session), as
+    # path2eid does: ONE's exact path rule would delete sessions whose folders it misnames.
+    by_parts = {
+        (rec['subject'], str(rec['date']), int(rec['number'])): rec['id']
         for rec in tables['sessions'].iter_rows(named=True)
     }
     datasets = tables['datasets']
     to_delete = set()
     for session_path in iter_sessions(cache_dir):
-        eid = by_path.get(session_path)
+        _, subject, date, number = ALFPath(session_path).session_parts
+        eid = by_parts.get((subject, date, int(number)))
         listed = set()
         if eid is not None:
             listed = set(datasets.filter(pl.col('eid') == eid).get_column('rel_path').to_list())

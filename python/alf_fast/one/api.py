@@ -125,6 +125,10 @@ class One(_api.One):
     def list_revisions(self, *args: Any, **kwargs: Any):
         return super().list_revisions(*args, **kwargs)
 
+    @_pandas_frames
+    def load_datasets(self, *args: Any, **kwargs: Any):
+        return super().load_datasets(*args, **kwargs)
+
     def get_details(self, eid: Any, full: bool = False):
         if full:
             return _pandas.to_pandas(super().get_details(eid, full=True))
@@ -164,7 +168,14 @@ class One(_api.One):
         return _api._setup(One, cache_dir, silent, **kwargs)
 
 
-for _name in ('list_datasets', 'list_collections', 'list_revisions', 'get_details', 'path2record'):
+for _name in (
+    'list_datasets',
+    'list_collections',
+    'list_revisions',
+    'load_datasets',
+    'get_details',
+    'path2record',
+):
     getattr(One, _name).__doc__ = getattr(_api.One, _name).__doc__
 One.load_dataset_from_id.__doc__ = _api.One.load_dataset_from_id.__doc__
 One.setup.__doc__ = _api.One.setup.__doc__
