@@ -43,24 +43,25 @@ def _is_pandas(obj: Any, kind: str) -> bool:
 
 
 def _listable(method):
-    """Call `method` once per item when its first argument is a list-like of identifiers.
+    """Call `method` once per item when its first argument after ``self`` is a list-like of
+    identifiers (ONE's ``recurse``).
 
-    Strings, mappings and pandas objects count as single values, as in ONE's ``recurse``.
+    Strings, mappings and pandas objects count as single values, as in ONE.
     """
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        if not args:
-            return method(self, **kwargs)
-        first, *args = args
+    def wrapper(*args, **kwargs):
+        if len(args) <= 1:
+            return method(*args, **kwargs)
+        obj, first, *rest = args
         if (
             isinstance(first, Iterable)
             and not isinstance(first, (str, Mapping))
             and not _is_pandas(first, 'Series')
             and not _is_pandas(first, 'DataFrame')
         ):
-            return [method(self, item, *args, **kwargs) for item in first]
-        return method(self, first, *args, **kwargs)
+            return [method(obj, item, *rest, **kwargs) for item in first]
+        return method(obj, first, *rest, **kwargs)
 
     wrapper.__wrapped__ = method
     return wrapper

@@ -51,7 +51,7 @@ from alf_fast.exceptions import (
     ALFObjectNotFound,
     ALFWarning,
 )
-from alf_fast.path import ALFPath
+from alf_fast.path import ALFPath, PurePosixALFPath
 from alf_fast.spec import QC, to_alf
 
 __all__ = ['ListingMixin']
@@ -148,9 +148,13 @@ class ListingMixin(ConversionMixin):
             for c in ('file_size', 'hash')
         )
         files: list[ALFPath | None] = []
-        for eid, rel_path, file_size, md5 in zip(
-            eids, datasets.get_column('rel_path').to_list(), sizes, hashes, strict=True
-        ):
+        rel_paths = datasets.get_column('rel_path').to_list()
+        if self.uuid_filenames:  # files named with their dataset id, as ONE's record2path
+            ids = datasets.get_column('id').to_list()
+            rel_paths = [
+                str(PurePosixALFPath(p).with_uuid(i)) for p, i in zip(rel_paths, ids, strict=True)
+            ]
+        for eid, rel_path, file_size, md5 in zip(eids, rel_paths, sizes, hashes, strict=True):
             rel, folder = folders.get(eid, (None, None))
             if folder is None:
                 files.append(None)

@@ -33,6 +33,7 @@ from alf_fast._tables import (
     default_cache,
     load_tables,
     merge_tables,
+    remove_table_files,
     save_tables,
 )
 from alf_fast.exceptions import ALFMultipleObjectsFound, ALFObjectNotFound
@@ -49,7 +50,7 @@ _STRING_TERMS = {
 _logger = logging.getLogger('one.api')
 #: Save modified tables when a One is deleted (``ONE_SAVE_ON_DELETE``, read at import as ONE
 #: does).
-_SAVE_ON_DELETE = (os.environ.get('ONE_SAVE_ON_DELETE') or '0').casefold() in ('true', '1')
+SAVE_ON_DELETE = (os.environ.get('ONE_SAVE_ON_DELETE') or '0').casefold() in ('true', '1')
 # ONE applies these last, in this order; every other term keeps its keyword order before them.
 _LATE_TERMS = ('date_range', 'number', 'datasets')
 
@@ -461,8 +462,13 @@ class One(ListingMixin):
             cache['_loaded_datasets'] = np.array([])
         return ids, filename
 
+    def _remove_table_files(self, tables: Iterable[str] | None = None) -> list[Path]:
+        """Delete the table files (default: those of the loaded tables) in the tables folder."""
+        names = tables or [k for k in self._engine.cache if not k.startswith('_')]
+        return remove_table_files(Path(self._tables_dir), names)
+
     def __del__(self) -> None:
-        if _SAVE_ON_DELETE and hasattr(self, '_engine'):
+        if SAVE_ON_DELETE and hasattr(self, '_engine'):
             self.save_cache()
 
     # --- search ------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from alf_fast._convert import _listable as recurse
+from alf_fast._convert import _parse_values as parse_values
 from alf_fast._convert import session_record2path
 from alf_fast.path import PurePosixALFPath, ensure_alf_path
 
@@ -17,8 +19,10 @@ _SERVER_ROOT = PurePosixALFPath('/')
 
 __all__ = [
     'one_path_from_dataset',
+    'parse_values',
     'path_from_dataset',
     'path_from_filerecord',
+    'recurse',
     'session_record2path',
 ]
 

@@ -34,6 +34,15 @@ QC_TYPE = pd.CategoricalDtype(categories=list(QC_NAMES), ordered=True)
 _INDEX = {'sessions': ['id'], 'datasets': ['eid', 'id']}
 
 
+def _empty(name: str) -> pd.DataFrame:
+    from alf_fast.one.alf import cache
+
+    return cache.EMPTY_SESSIONS_FRAME if name == 'sessions' else cache.EMPTY_DATASETS_FRAME
+
+
+_EMPTY = {'sessions': lambda: _empty('sessions'), 'datasets': lambda: _empty('datasets')}
+
+
 def table_index(frame: pl.DataFrame, name: str | None = None) -> list[str]:
     """The index levels of a frame of the engine: ``eid, id`` or ``id`` (leading columns)."""
     if name in _INDEX:
@@ -65,6 +74,9 @@ def to_pandas(frame: pl.DataFrame, name: str | None = None) -> pd.DataFrame:
     pandas.DataFrame
     """
     index = table_index(frame, name)
+    if frame.height == 0 and name in _EMPTY:
+        # ONE's empty tables are its EMPTY_*_FRAME constants (object columns), not read ones.
+        return _EMPTY[name]().copy()
     out = frame.to_arrow().to_pandas()
     if 'qc' in out.columns:
         out['qc'] = out['qc'].astype(str).astype(QC_TYPE)
@@ -110,7 +122,7 @@ def to_pandas_value(value: Any) -> Any:
     return value
 
 
-def from_pandas(frame: pd.DataFrame | pd.Series, name: str) -> pl.DataFrame:
+def from_pandas(frame: pd.DataFrame | pd.Series, name: str, sort: bool = True) -> pl.DataFrame:
     """Return a pandas table (ONE's form) as the engine's polars table.
 
     Parameters
@@ -119,11 +131,13 @@ def from_pandas(frame: pd.DataFrame | pd.Series, name: str) -> pl.DataFrame:
         Rows indexed as in ONE (a Series is one record, named by its index).
     name : str
         The table name; ``sessions`` and ``datasets`` get their standard columns and types.
+    sort : bool
+        Sort by the index levels, as a table is; otherwise keep the row order.
 
     Returns
     -------
     polars.DataFrame
-        Index levels as leading ``String`` columns, sorted by them.
+        Index levels as leading ``String`` columns.
     """
     if isinstance(frame, pd.Series):
         frame = frame.to_frame().T
@@ -133,6 +147,12 @@ def from_pandas(frame: pd.DataFrame | pd.Series, name: str) -> pl.DataFrame:
         else:
             frame.index = frame.index.set_names(names[-1:])
         frame = frame.infer_objects()
+    standard = _INDEX.get(name, [])
+    unnamed = not any(frame.index.names) and not isinstance(frame.index, pd.RangeIndex)
+    if unnamed and frame.index.nlevels == len(standard):
+        # pd.concat of a table and a record drops the level names; pandas still finds rows
+        # by position in the index, so these are the table's levels.
+        frame = frame.rename_axis(standard)
     index = [n for n in frame.index.names if n is not None]
     flat = frame.reset_index() if index else frame.copy()
     for column in index:
@@ -154,4 +174,6 @@ def from_pandas(frame: pd.DataFrame | pd.Series, name: str) -> pl.DataFrame:
     out = lowercase_uuids(out, index)
     out = normalise_types(out, name)
     keys = _INDEX.get(name, index)
-    return out.sort(keys, maintain_order=True, nulls_last=False) if keys else out
+    if sort and keys:
+        out = out.sort(keys, maintain_order=True, nulls_last=False)
+    return out

@@ -21,13 +21,17 @@ from alf_fast.one.alf import io as alfio
 
 __all__ = ['ONE', 'One']
 
+#: Save modified tables when a One is deleted (``ONE_SAVE_ON_DELETE``, read at import).
+SAVE_ON_DELETE = _api.SAVE_ON_DELETE
+
 
 class _PandasCache(dict):
     """ONE's ``One._cache`` over the engine: tables read as pandas, converted on first access.
 
     Reading ``cache['datasets']`` (or ``cache.datasets``) gives ONE's pandas frame, converted
-    once per table object; assigning a pandas frame replaces the engine's table. Other entries
-    (``_meta``, ``_loaded_datasets``) are the engine's own objects.
+    once per table object; assigning a pandas frame (either way) replaces the engine's table.
+    Editing a frame in place (``cache.datasets.loc[...] = x``) changes only that copy. Other
+    entries (``_meta``, ``_loaded_datasets``) are the engine's own objects.
     """
 
     def __init__(self, engine) -> None:
@@ -48,6 +52,12 @@ class _PandasCache(dict):
         except KeyError:
             raise AttributeError(key) from None
 
+    def __setattr__(self, key: str, value: Any) -> None:
+        if key == '_engine':
+            super().__setattr__(key, value)
+        else:
+            self[key] = value
+
     def __setitem__(self, key: str, value: Any) -> None:
         if isinstance(value, (pd.DataFrame, pd.Series)):
             value = _pandas.from_pandas(value, key)
@@ -55,6 +65,12 @@ class _PandasCache(dict):
 
     def __delitem__(self, key: str) -> None:
         del self._engine.cache[key]
+
+    def __delattr__(self, key: str) -> None:
+        try:
+            del self[key]
+        except KeyError:
+            raise AttributeError(key) from None
 
     def __contains__(self, key: object) -> bool:
         return key in self._engine.cache
@@ -110,8 +126,27 @@ class One(_api.One):
 
     @property
     def _cache(self) -> _PandasCache:  # type: ignore[override]
-        """ONE's cache: ``sessions``/``datasets`` as ONE's pandas frames, and ``_meta``."""
-        return _PandasCache(self._engine)
+        """ONE's cache: ``sessions``/``datasets`` as ONE's pandas frames, and ``_meta``.
+
+        One view per instance, so that ``mock.patch.object(one._cache, 'sessions', ...)``
+        patches and restores the engine's table as it does ONE's.
+        """
+        view = self.__dict__.get('_pandas_cache')
+        if view is None or view._engine is not self._engine:
+            view = self.__dict__['_pandas_cache'] = _PandasCache(self._engine)
+        return view
+
+    def __del__(self) -> None:
+        if SAVE_ON_DELETE and hasattr(self, '_engine'):
+            self.save_cache()
+
+    def _check_filesystem(self, datasets, offline=None, update_exists=True, check_hash=True):
+        if isinstance(datasets, (pd.DataFrame, pd.Series)):
+            has_eid = 'eid' in datasets.index.names or 'eid' in getattr(datasets, 'columns', ())
+            datasets = _pandas.from_pandas(datasets, 'datasets', sort=False)
+            if not has_eid:  # rows of one session, eid level dropped: found again by id
+                datasets = datasets.drop('eid')
+        return super()._check_filesystem(datasets, offline, update_exists, check_hash)
 
     @_pandas_frames
     def list_datasets(self, *args: Any, **kwargs: Any):

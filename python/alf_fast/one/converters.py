@@ -6,14 +6,18 @@ methods are methods of :class:`alf_fast.one.api.One`.
 
 from alf_fast.converters import (
     one_path_from_dataset,
+    parse_values,
     path_from_dataset,
     path_from_filerecord,
+    recurse,
     session_record2path,
 )
 
 __all__ = [
     'one_path_from_dataset',
+    'parse_values',
     'path_from_dataset',
     'path_from_filerecord',
+    'recurse',
     'session_record2path',
 ]

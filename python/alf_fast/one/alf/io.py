@@ -15,7 +15,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from alf_fast import io as _impl
-from alf_fast.io import (
+from alf_fast.io import (  # noqa: F401 - _ls: ONE's tests list objects with it
+    _ls,
     check_dimensions,
     exists,
     filter_by,
