@@ -15,7 +15,7 @@ import pandas as pd
 import polars as pl
 
 from alf_fast._engine import id_key, id_out
-from alf_fast._tables import QC_NAMES, Bunch
+from alf_fast._tables import QC_ENUM, QC_NAMES, Bunch
 from alf_fast._tables import _lowercase_uuids as lowercase_uuids
 from alf_fast._tables import _normalise_types as normalise_types
 
@@ -77,22 +77,45 @@ def to_pandas(frame: pl.DataFrame, name: str | None = None) -> pd.DataFrame:
     if frame.height == 0 and name in _EMPTY:
         # ONE's empty tables are its EMPTY_*_FRAME constants (object columns), not read ones.
         return _EMPTY[name]().copy()
-    out = frame.to_arrow().to_pandas()
-    if 'qc' in out.columns:
-        out['qc'] = out['qc'].astype(str).astype(QC_TYPE)
-    if 'file_size' in out.columns:
-        out['file_size'] = out['file_size'].astype('UInt64')
+    columns = {}
+    for column in frame.columns:
+        if column in index:
+            continue
+        values = frame.get_column(column)
+        if column == 'qc' and values.dtype == QC_ENUM:
+            codes = values.to_physical().cast(pl.Int8).fill_null(-1).to_numpy()
+            columns[column] = pd.Categorical.from_codes(codes, dtype=QC_TYPE)
+        elif column == 'qc':
+            columns[column] = pd.Categorical(values.cast(pl.String).to_list(), dtype=QC_TYPE)
+        elif column == 'file_size':
+            columns[column] = pd.array(values.to_list(), dtype='UInt64')
+        else:
+            # Arrow's conversion, as ONE's parquet reader does: the same dtypes under any pandas.
+            columns[column] = values.to_arrow().to_pandas().array
+    out = pd.DataFrame(columns, copy=False)
     if not index:
         return out
-    levels = [_uuid_index(out[c].tolist()) for c in index]
-    out = out.drop(columns=index)
-    if len(levels) == 1:
-        out.index = pd.Index(levels[0], name=index[0], dtype=object)
+    levels = [_level(frame.get_column(c).to_list()) for c in index]
+    if len(index) == 1:
+        uniques, codes = levels[0]
+        out.index = pd.Index([uniques[i] for i in codes], name=index[0], dtype=object)
     else:
-        out.index = pd.MultiIndex.from_arrays(
-            [pd.Index(v, dtype=object) for v in levels], names=index
+        # Levels and codes directly: factorizing UUID objects in from_arrays costs more than
+        # the rest of the conversion.
+        out.index = pd.MultiIndex(
+            levels=[pd.Index(u, dtype=object) for u, _ in levels],
+            codes=[c for _, c in levels],
+            names=index,
+            verify_integrity=False,
         )
     return out
+
+
+def _level(values: list[Any]) -> tuple[list[Any], list[int]]:
+    """The distinct ids of an index level (as ONE holds them) and each row's position."""
+    positions: dict[Any, int] = {}
+    codes = [positions.setdefault(v, len(positions)) for v in values]
+    return [id_out(v) if isinstance(v, str) else v for v in positions], codes
 
 
 def record(frame: pl.DataFrame, name: str | None = None) -> pd.Series:
