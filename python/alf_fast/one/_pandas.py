@@ -32,6 +32,8 @@ __all__ = [
 QC_TYPE = pd.CategoricalDtype(categories=list(QC_NAMES), ordered=True)
 
 _INDEX = {'sessions': ['id'], 'datasets': ['eid', 'id']}
+#: Rows up to which a column is converted through Python objects rather than a polars query.
+_SMALL = 10_000
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -82,7 +84,9 @@ def to_pandas(frame: pl.DataFrame, name: str | None = None) -> pd.DataFrame:
         if column in index:
             continue
         values = frame.get_column(column)
-        if column == 'qc' and values.dtype == QC_ENUM:
+        if column == 'qc' and values.dtype == QC_ENUM and values.len() > _SMALL:
+            # The enum's codes are QC_TYPE's: no string is built. (Series expressions run a
+            # query each, which costs more than the strings of a small frame.)
             codes = values.to_physical().cast(pl.Int8).fill_null(-1).to_numpy()
             columns[column] = pd.Categorical.from_codes(codes, dtype=QC_TYPE)
         elif column == 'qc':
