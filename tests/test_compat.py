@@ -240,11 +240,6 @@ def test_load_dataset_from_id(pair):
     same(ref, fast, 'load_dataset_from_id', str(dset_id), download_only=True)
 
 
-@pytest.mark.xfail(
-    reason='needs copy-on-write .npy maps (issue 7 point 3, done on the issue8-read branch)',
-    raises=ValueError,
-    strict=True,
-)
 def test_loaded_arrays_are_writable(pair):
     """ONE returns writable arrays; scripts write into them (``x[np.isnan(x)] = 0``)."""
     ref, fast = pair

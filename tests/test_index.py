@@ -7,6 +7,7 @@ import uuid
 import warnings
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alf_fast import make_parquet_db
@@ -60,8 +61,9 @@ def test_fixture_f_same_tables_under_ones_namespace(f_template, tmp_path):
     assert set(one_ds['rel_path']) - set(ds['rel_path']) == F_ONE_ONLY
     pd.testing.assert_frame_equal(ds.drop(columns='hash'), kept.drop(columns='hash'))
     assert (kept['hash'] == '').all()
-    assert ds['hash'].isna().all()
-    assert str(ds['hash'].dtype) == str(kept['hash'].dtype)
+    # No hash computed: a null-typed column, read as None by pandas 2 and 3 alike, which is
+    # what makes ONE-api skip its md5 check (ONE's '' makes it hash every file on each load).
+    assert ds['hash'].map(lambda h: h is None).all()
 
 
 def test_fixture_f_contract_ids(f_template, tmp_path):
@@ -77,6 +79,11 @@ def test_parquet_schema_and_metadata_match_one(f_template, tmp_path):
     for table in ('sessions', 'datasets'):
         one_schema = pq.read_schema(tmp_path / 'one_tables' / f'{table}.pqt')
         our_schema = pq.read_schema(tmp_path / 'our_tables' / f'{table}.pqt')
+        if table == 'datasets':  # a hash not computed is null-typed (see above)
+            assert our_schema.field('hash').type == pa.null()
+            our_schema, one_schema = (
+                s.remove(s.get_field_index('hash')) for s in (our_schema, one_schema)
+            )
         assert our_schema.remove_metadata() == one_schema.remove_metadata()
         one_meta = json.loads(one_schema.metadata[b'one_metadata'])
         our_meta = json.loads(our_schema.metadata[b'one_metadata'])
@@ -85,7 +92,11 @@ def test_parquet_schema_and_metadata_match_one(f_template, tmp_path):
         one_pandas = json.loads(one_schema.metadata[b'pandas'])
         our_pandas = json.loads(our_schema.metadata[b'pandas'])
         for key in ('index_columns', 'columns', 'column_indexes'):
-            assert our_pandas[key] == one_pandas[key]
+            assert _except_hash(our_pandas[key]) == _except_hash(one_pandas[key])
+
+
+def _except_hash(items):
+    return [c for c in items if not (isinstance(c, dict) and c.get('name') == 'hash')]
 
 
 def test_string_ids_match_one(f_template, tmp_path):

@@ -4,17 +4,20 @@ changes), what we do instead, and that both ONE-api and alf_fast can open what w
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
 import warnings
 
 import pandas as pd
+import polars as pl
 import pytest
 
 from alf_fast import make_parquet_db
 from alf_fast._corpus import BAD_NAMES, BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
-from alf_fast.cache import _Lock, build_cache
+from alf_fast._lock import TableLock
+from alf_fast.cache import build_cache
 from conftest import one_make_parquet_db
 
 GOOD = 'mylab/Subjects/SWC_001/2023-01-01/001'
@@ -285,18 +288,205 @@ def test_concurrent_builds_do_not_interleave(f_root):
 
 
 def test_lock_held_by_a_live_process_times_out(tmp_path):
-    with _Lock(tmp_path), pytest.raises(TimeoutError, match=r'\.alf_fast\.lock'):
-        with _Lock(tmp_path, timeout=0.2):
+    with TableLock(tmp_path), pytest.raises(TimeoutError, match=r'\.alf_fast\.lock') as info:
+        with TableLock(tmp_path, timeout=0.2):
             pass
+    assert f'process {os.getpid()}' in str(info.value)
 
 
-def test_stale_lock_is_taken_over(tmp_path):
+def test_lock_file_of_a_dead_process_is_not_waited_for(tmp_path):
     import socket
 
     proc = subprocess.run(
         [sys.executable, '-c', 'import os; print(os.getpid())'], capture_output=True, text=True
     )
     (tmp_path / '.alf_fast.lock').write_text(f'{socket.gethostname()} {proc.stdout.strip()}\n')
-    with _Lock(tmp_path, timeout=0.2):
+    with TableLock(tmp_path, timeout=0.2):
         pass
     assert not (tmp_path / '.alf_fast.lock').exists()
+
+
+def test_empty_lock_file_left_by_a_kill_is_not_waited_for(tmp_path):
+    """A kill between creating the lock file and writing into it left an empty file, which
+    the pid-file lock took for a live holder (issue 8.3)."""
+    (tmp_path / '.alf_fast.lock').write_bytes(b'')
+    with TableLock(tmp_path, timeout=0.2):
+        pass
+    assert not (tmp_path / '.alf_fast.lock').exists()
+
+
+def test_lock_file_of_a_live_process_on_a_full_disk(tmp_path, monkeypatch):
+    """Recording the holder is best effort: a lock taken on a full disk still works."""
+
+    def no_space(fd, data):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(os, 'write', no_space)
+    with TableLock(tmp_path):
+        monkeypatch.undo()
+        with pytest.raises(TimeoutError, match='another process'):
+            TableLock(tmp_path, timeout=0.1).acquire()
+
+
+def test_lock_in_an_unwritable_folder_names_it(tmp_path):
+    missing = tmp_path / 'missing'
+    with pytest.raises(FileNotFoundError, match=re.escape(str(missing / '.alf_fast.lock'))):
+        TableLock(missing).acquire()
+
+
+# ------------------------------------------------------------------------------------------
+# out_dir='', allow_empty, an unreadable or empty root (issue 8.5, 8.12)
+# ------------------------------------------------------------------------------------------
+
+
+def test_empty_out_dir_means_the_root_as_in_one(f_root, tmp_path, monkeypatch):
+    elsewhere = tmp_path / 'cwd'
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    (f_root / 'sessions.pqt').unlink()
+    one_make_parquet_db(f_root, out_dir='')
+    assert (f_root / 'sessions.pqt').exists() and list(elsewhere.iterdir()) == []
+    (f_root / 'sessions.pqt').unlink()
+    assert make_parquet_db(f_root, out_dir='') == (
+        f_root / 'sessions.pqt',
+        f_root / 'datasets.pqt',
+    )
+    assert (f_root / 'sessions.pqt').exists() and list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize('during_walk', [False, True])
+def test_unreadable_root_is_an_error_naming_it(f_root, during_walk):
+    """Found before the walk, or by the walk when the root became unreadable after the check
+    (then even with allow_empty, which is about trees that are empty, not unreadable)."""
+    saved = {p.name: p.read_bytes() for p in f_root.glob('*.pqt')}
+    out = f_root.parent / 'out'
+    out.mkdir()
+    for name, data in saved.items():
+        (out / name).write_bytes(data)
+    f_root.chmod(0)
+    try:
+        code = 'import pathlib, alf_fast.cache as c\n'
+        if during_walk:
+            code += 'c._check_root = lambda r: pathlib.Path(r).resolve()\n'
+        code += f'c.build_cache({str(f_root)!r}, out_dir={str(out)!r}, allow_empty={during_walk})'
+
+        cmd = ['setpriv', '--bounding-set', '-dac_override,-dac_read_search']
+        proc = subprocess.run(
+            [*cmd, sys.executable, '-c', code], capture_output=True, text=True, timeout=60
+        )
+    finally:
+        f_root.chmod(0o755)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('PermissionError') and str(f_root) in last and 'cannot be read' in last
+    assert {p.name: p.read_bytes() for p in out.glob('*.pqt')} == saved
+
+
+@pytest.fixture
+def indexed_then_emptied(f_root, tmp_path):
+    """Tables listing F's sessions, and F's root now empty (as an unmounted mount point)."""
+    out = tmp_path / 'tables'
+    out.mkdir()
+    make_parquet_db(f_root, out_dir=out)
+    for child in f_root.iterdir():
+        if child.is_dir():
+            shutil.rmtree(child)
+    return f_root, out
+
+
+def test_empty_tree_does_not_replace_tables_with_sessions(indexed_then_emptied):
+    root, out = indexed_then_emptied
+    saved = {p.name: p.read_bytes() for p in out.glob('*.pqt')}
+    with pytest.raises(FileNotFoundError, match='allow_empty=True') as info:
+        make_parquet_db(root, out_dir=out)
+    assert str(root.resolve()) in str(info.value) and str(out / 'sessions.pqt') in str(info.value)
+    assert {p.name: p.read_bytes() for p in out.glob('*.pqt')} == saved
+    assert [p.name for p in out.iterdir() if p.name.startswith('.')] == []
+
+
+def test_allow_empty_replaces_them(indexed_then_emptied):
+    root, out = indexed_then_emptied
+    with pytest.warns(RuntimeWarning, match='No sessions found'):
+        make_parquet_db(root, out_dir=out, allow_empty=True)
+    assert len(pd.read_parquet(out / 'sessions.pqt')) == 0
+
+
+def test_cli_refuses_and_allows_an_empty_tree(indexed_then_emptied):
+    root, out = indexed_then_emptied
+    cli = [sys.executable, '-m', 'alf_fast.cli', 'setup', str(root), '--out', str(out), '--quiet']
+    proc = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and '--allow-empty' in proc.stderr
+    assert 'Traceback' not in proc.stderr
+    proc = subprocess.run([*cli, '--allow-empty'], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert len(pd.read_parquet(out / 'sessions.pqt')) == 0
+
+
+# ------------------------------------------------------------------------------------------
+# The hash column as ONE-api reads it (issue 8.14)
+# ------------------------------------------------------------------------------------------
+
+
+def one_api_md5_calls(root, hash_files, caplog):
+    """Run ONE-api's filesystem check (what every load runs first) on datasets of F in tables
+    we built; count md5 computations, mismatch warnings and files found."""
+    from unittest import mock
+
+    import one.api
+    from one.api import One as OneApi
+
+    make_parquet_db(root, hash_files=hash_files)
+    ref = OneApi(cache_dir=root, mode='local')
+    md5 = mock.Mock(wraps=one.api.hashfile.md5)
+    with mock.patch.object(one.api.hashfile, 'md5', md5), caplog.at_level('WARNING'):
+        # A few rows: ONE-api hashes through a 256 MiB buffer per file, which is slow.
+        files = ref._check_filesystem(ref._cache['datasets'].iloc[:4])
+    mismatches = [r for r in caplog.records if 'md5 mismatch' in r.getMessage()]
+    return md5.call_count, len(mismatches), sum(f is not None for f in files)
+
+
+def test_one_api_skips_the_md5_check_of_tables_built_without_hashes(f_root, caplog):
+    """Under pandas 3 a null string reads as NaN, which ONE-api takes for a hash; a
+    null-typed column reads as None under pandas 2 and 3, and ONE-api skips None."""
+    assert one_api_md5_calls(f_root, False, caplog)[:2] == (0, 0)
+    assert pd.read_parquet(f_root / 'datasets.pqt')['hash'].map(lambda h: h is None).all()
+
+
+def test_one_api_checks_the_md5_of_tables_built_with_hashes(f_root, caplog):
+    """The counterpart, showing that the count above can see a check: every file is hashed
+    once, none mismatches."""
+    calls, mismatches, n = one_api_md5_calls(f_root, True, caplog)
+    assert calls == n > 0 and mismatches == 0
+
+
+def test_our_one_reads_a_null_typed_hash_as_null(f_root):
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    make_parquet_db(f_root)
+    assert str(pq.read_schema(f_root / 'datasets.pqt').field('hash').type) == 'null'
+    from alf_fast import One
+
+    # The column's pandas metadata is what pandas itself writes for a column of None.
+    ours = json.loads(pq.read_schema(f_root / 'datasets.pqt').metadata[b'pandas'])['columns']
+    nones = pa.Table.from_pandas(pd.DataFrame({'hash': pd.Series([None], dtype=object)}))
+    expected = json.loads(nones.schema.metadata[b'pandas'])['columns'][0]
+    assert next(c for c in ours if c['name'] == 'hash') == expected
+    datasets = One(f_root)._cache['datasets']
+    assert datasets['hash'].dtype == pl.String and datasets['hash'].null_count() == len(datasets)
+
+
+def test_a_hash_value_is_never_dropped_into_a_null_column():
+    import pyarrow as pa
+
+    from alf_fast import _parquet
+
+    schema = _parquet.one_schema('datasets', 1, {}, hashed=False)
+    row = {f.name: pa.array([None], pa.string()) for f in schema}
+    row['hash'] = pa.array(['d41d8cd98f00b204e9800998ecf8427e'])
+    with pytest.raises(ValueError, match="'hash' has values"):
+        _parquet.conform(pa.table(row), schema)
+    row['hash'] = pa.array([None], pa.string())
+    assert _parquet.conform(pa.table(row), schema).column('hash').type == pa.null()

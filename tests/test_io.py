@@ -172,7 +172,9 @@ def test_load_file_content_special(alf_dir):
     assert fio.load_file_content(None) is None and fio.load_file_content('') is None
     npz = fio.load_file_content(files / 'a.z2.npz')
     assert sorted(npz.files) == ['x', 'y']
-    obj = fio.load_file_content(files / 'a.obj.npy')  # pickled: never memory-mapped
+    with pytest.raises(ValueError, match=r'a\.obj\.npy: the array holds Python objects'):
+        fio.load_file_content(files / 'a.obj.npy')  # deliberate difference: ONE unpickles
+    obj = fio.load_file_content(files / 'a.obj.npy', allow_pickle=True)
     assert type(obj) is np.ndarray and obj[0] == {'a': 1}
     with pytest.warns(UserWarning, match='requires the pydata sparse package'):
         assert isinstance(fio.load_file_content(files / 'a.sp.sparse_npz'), ALFPath)
@@ -181,17 +183,32 @@ def test_load_file_content_special(alf_dir):
     assert type(info.value).__name__ in ('FileNotFoundError',)
 
 
-def test_npy_memory_map(alf_dir):
+def test_npy_small_read_large_mapped_all_writable(alf_dir):
+    """Small files are read, large ones mapped copy-on-write: all writable, the file untouched."""
+    from alf_fast._npy import MAP_MIN_BYTES
+
     data = fio.load_file_content(alf_dir / 'wheel.position.npy')
-    assert isinstance(data, np.memmap) and not data.flags.writeable
+    assert type(data) is np.ndarray and data.flags.writeable
     flat = fio.load_file_content(alf_dir / 'files' / 'a.col.npy')
-    assert isinstance(flat, np.memmap) and flat.shape == (3,)
+    assert type(flat) is np.ndarray and flat.shape == (3,)
     eager = fio.load_file_content(alf_dir / 'wheel.position.npy', mmap=False)
     assert type(eager) is np.ndarray and eager.flags.writeable
     big = alf_dir / 'big.data.npy'
-    np.save(big, np.zeros(4_000_000))
+    np.save(big, np.arange(MAP_MIN_BYTES // 8 + 1, dtype=float).reshape(-1, 1))
+    before = big.read_bytes()
     mapped = fio.load_file_content(big)
-    assert isinstance(mapped, np.memmap) and mapped.shape == (4_000_000,)
+    assert isinstance(mapped, np.memmap) and mapped.shape == (MAP_MIN_BYTES // 8 + 1,)
+    mapped[np.isnan(mapped)] = 0
+    mapped *= -1
+    mapped.sort()
+    assert mapped[0] == -(MAP_MIN_BYTES // 8) and big.read_bytes() == before
+    eager = fio.load_file_content(big, mmap=False)
+    assert type(eager) is np.ndarray and eager[1] == 1
+    obj = fio.load_object(alf_dir, 'wheel')
+    obj.position[:] = 7  # ONE scripts do this
+    np.testing.assert_array_equal(
+        fio.load_object(alf_dir, 'wheel').position, np.load(alf_dir / 'wheel.position.npy')
+    )
 
 
 def test_tables_are_polars(alf_dir):

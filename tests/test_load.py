@@ -364,19 +364,43 @@ def test_revision_env_var(one_fast, monkeypatch):
 # --- memory mapping ------------------------------------------------------------------------------
 
 
-def test_npy_memory_mapped_read_only(one_fast):
-    trials = one_fast.load_object(EID, 'trials')
-    for value in trials.values():
-        assert isinstance(value, np.memmap) and not value.flags.writeable
-    data = one_fast.load_dataset(EID, '_ibl_trials.choice.npy')
-    assert isinstance(data, np.memmap)
-    with pytest.raises(ValueError):
+def test_loaded_arrays_are_writable_like_one(one_ref, one_fast, f_template):
+    """Issue 7.3: ONE scripts write into loaded arrays; the files must not change."""
+    before = {p: p.read_bytes() for p in f_template.rglob('*.npy')}
+    for one in (one_ref, one_fast):
+        trials = one.load_object(EID, 'trials')
+        for value in trials.values():
+            assert value.flags.writeable
+            value[np.isnan(value)] = 0
+            value *= -1
+            value.sort(axis=0)
+        data = one.load_dataset(EID, '_ibl_trials.choice.npy')
         data[0] = 3
+        (listed,), _ = one.load_datasets(EID, ['_ibl_trials.choice.npy'])
+        listed[0] = 3
+        one.load_dataset_from_id(CHOICE_ID)[0] = 3
+        one.load_collection(EID, 'alf', object='wheel')['wheel']['position'][0] = 3
+    assert {p: p.read_bytes() for p in f_template.rglob('*.npy')} == before
 
 
-def test_mmap_off(f_template):
-    from alf_fast import One
+def test_large_datasets_mapped_copy_on_write(one_fast, f_template, monkeypatch):
+    from alf_fast import _npy
 
+    monkeypatch.setattr(_npy, 'MAP_MIN_BYTES', 0)  # fixture F's files all count as large
+    path = f_template / 'mylab/Subjects/SWC_001/2023-01-01/001/alf/_ibl_trials.choice.npy'
+    before = path.read_bytes()
+    data = one_fast.load_dataset(EID, '_ibl_trials.choice.npy')
+    assert isinstance(data, np.memmap) and data.mode == 'c' and data.flags.writeable
+    data[:] = 9
+    assert path.read_bytes() == before
+    trials = one_fast.load_object(EID, 'trials')
+    assert all(isinstance(v, np.memmap) and v.flags.writeable for v in trials.values())
+
+
+def test_mmap_off(f_template, monkeypatch):
+    from alf_fast import One, _npy
+
+    monkeypatch.setattr(_npy, 'MAP_MIN_BYTES', 0)
     fast = One(cache_dir=f_template, mmap=False)
     data = fast.load_dataset(EID, '_ibl_trials.choice.npy')
     assert type(data) is np.ndarray and data.flags.writeable

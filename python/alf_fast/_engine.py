@@ -22,6 +22,7 @@ from uuid import UUID
 import numpy as np
 import polars as pl
 
+from alf_fast._rel_paths import check_session_row
 from alf_fast._tables import UUID_ANY_CASE_RE, Bunch, default_cache
 from alf_fast.path import ALFPath, PurePosixALFPath, ensure_alf_path
 
@@ -237,7 +238,7 @@ class Engine:
         if missing:
             root = ALFPath(root_dir)
             for record in self.sessions.filter(pl.col('id').is_in(missing)).iter_rows(named=True):
-                rel = session_rel_path(record)
+                rel = session_rel_path(check_session_row(record))
                 folders[record['id']] = (rel, root / rel, record)
         out = {}
         for eid in eids:
@@ -290,6 +291,7 @@ class EngineHost:
     wildcards: bool
     record_loaded: bool
     uuid_filenames: bool | None
+    allow_pickle: bool
     _mmap: bool
 
     def search(self, details: bool = False, **kwargs: Any) -> Any:

@@ -22,7 +22,8 @@ Deliberate differences from ONE-api 3.6.1 (ONE's own bugs fixed):
   ``ALFMultipleObjectsFound`` (ONE: ``ValueError: too many values to unpack``);
 * ``load_datasets`` names missing dict items without crashing (ONE: ``TypeError`` when a dict has
   no extension) and its records show ``exists`` as found on disk during the call;
-* ``.npy`` data are memory-mapped read-only unless ``One(mmap=False)`` (see :mod:`alf_fast.io`).
+* large ``.npy`` files are memory-mapped copy-on-write unless ``One(mmap=False)``, object arrays
+  are refused unless ``One(allow_pickle=True)`` (see :mod:`alf_fast.io`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from alf_fast import io as alfio
 from alf_fast._convert import ConversionMixin
 from alf_fast._engine import id_key, id_out
 from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths, rel_path_columns
+from alf_fast._rel_paths import check_rel_path
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import (
     ALFError,
@@ -104,6 +106,10 @@ class ListingMixin(ConversionMixin):
         """The per-call choice, else the instance's (``One(mmap=...)``)."""
         return self._mmap if mmap is None else bool(mmap)
 
+    def _use_pickle(self, allow_pickle: bool | None = None) -> bool:
+        """The per-call choice, else the instance's (``One(allow_pickle=...)``)."""
+        return self.allow_pickle if allow_pickle is None else bool(allow_pickle)
+
     def _record(self, row: dict) -> Bunch:
         """A dataset row as ONE's record: UUID ids, int size, str qc."""
         out = Bunch(row)
@@ -160,7 +166,7 @@ class ListingMixin(ConversionMixin):
                 files.append(None)
                 continue
             try:
-                size = os.stat(os.path.join(folder, rel_path)).st_size
+                size = os.stat(os.path.join(folder, check_rel_path(rel_path, eid))).st_size
             except OSError:
                 files.append(None)
                 continue
@@ -388,7 +394,9 @@ class ListingMixin(ConversionMixin):
         **kwargs
             ALF part filters (``namespace``, ``attribute``, ``timescale``, ``extra``,
             ``extension``), ``short_keys`` (see :func:`alf_fast.io.load_object`) and ``mmap``
-            (memory-map ``.npy`` data; default: the ``One(mmap=...)`` setting, True).
+            (memory-map large ``.npy`` files; default: the ``One(mmap=...)`` setting, True) and
+            ``allow_pickle`` (load ``.npy`` object arrays, which unpickles them; default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -403,6 +411,7 @@ class ListingMixin(ConversionMixin):
         """
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
+        allow_pickle = self._use_pickle(kwargs.pop('allow_pickle', None))
         datasets = ListingMixin.list_datasets(self, eid, details=True, keep_eid_index=True)
         if datasets.height == 0:
             raise ALFObjectNotFound(obj)
@@ -432,7 +441,11 @@ class ListingMixin(ConversionMixin):
         if download_only:
             return files
         return self._io.load_object(
-            files, wildcards=self.wildcards, short_keys=short_keys, mmap=mmap
+            files,
+            wildcards=self.wildcards,
+            short_keys=short_keys,
+            mmap=mmap,
+            allow_pickle=allow_pickle,
         )
 
     @_parse_id
@@ -446,6 +459,7 @@ class ListingMixin(ConversionMixin):
         download_only=False,
         check_hash=True,
         mmap=None,
+        allow_pickle=None,
     ):
         """Load one dataset of a session.
 
@@ -467,7 +481,10 @@ class ListingMixin(ConversionMixin):
         check_hash : bool
             Check the md5 of the file if its table hash is set.
         mmap : bool, optional
-            Memory-map ``.npy`` data (default: the ``One(mmap=...)`` setting, True).
+            Memory-map large ``.npy`` files (default: the ``One(mmap=...)`` setting, True).
+        allow_pickle : bool, optional
+            Load ``.npy`` object arrays, which unpickles them and can run code (default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -515,7 +532,9 @@ class ListingMixin(ConversionMixin):
             raise ALFObjectNotFound('Dataset not found')
         if download_only:
             return file
-        return self._io.load_file_content(file, mmap=self._use_mmap(mmap))
+        return self._io.load_file_content(
+            file, mmap=self._use_mmap(mmap), allow_pickle=self._use_pickle(allow_pickle)
+        )
 
     @_parse_id
     def load_datasets(
@@ -529,6 +548,7 @@ class ListingMixin(ConversionMixin):
         download_only=False,
         check_hash=True,
         mmap=None,
+        allow_pickle=None,
     ):
         """Load several datasets of a session.
 
@@ -550,7 +570,10 @@ class ListingMixin(ConversionMixin):
         check_hash : bool
             Check the md5 of files whose table hash is set.
         mmap : bool, optional
-            Memory-map ``.npy`` data (default: the ``One(mmap=...)`` setting, True).
+            Memory-map large ``.npy`` files (default: the ``One(mmap=...)`` setting, True).
+        allow_pickle : bool, optional
+            Load ``.npy`` object arrays, which unpickles them and can run code (default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -646,8 +669,8 @@ class ListingMixin(ConversionMixin):
         records = [next(records_iter) if ok else None for ok in present]
         if download_only:
             return files, records
-        mmap = self._use_mmap(mmap)
-        return [self._io.load_file_content(x, mmap=mmap) for x in files], records
+        options = {'mmap': self._use_mmap(mmap), 'allow_pickle': self._use_pickle(allow_pickle)}
+        return [self._io.load_file_content(x, **options) for x in files], records
 
     @staticmethod
     def _missing(message: str, assert_present: bool) -> None:
@@ -695,7 +718,14 @@ class ListingMixin(ConversionMixin):
             )
 
     def load_dataset_from_id(
-        self, dset_id, download_only=False, details=False, check_hash=True, eid=None, mmap=None
+        self,
+        dset_id,
+        download_only=False,
+        details=False,
+        check_hash=True,
+        eid=None,
+        mmap=None,
+        allow_pickle=None,
     ):
         """Load a dataset by its id.
 
@@ -713,7 +743,10 @@ class ListingMixin(ConversionMixin):
             The session, needed when the id is shared by datasets of several sessions (ids
             made by ``make_parquet_db`` are: the id hashes the relative path only).
         mmap : bool, optional
-            Memory-map ``.npy`` data (default: the ``One(mmap=...)`` setting, True).
+            Memory-map large ``.npy`` files (default: the ``One(mmap=...)`` setting, True).
+        allow_pickle : bool, optional
+            Load ``.npy`` object arrays, which unpickles them and can run code (default: the
+            ``One(allow_pickle=...)`` setting, False).
 
         Returns
         -------
@@ -754,7 +787,9 @@ class ListingMixin(ConversionMixin):
         if download_only:
             output = filepath
         else:
-            output = self._io.load_file_content(filepath, mmap=self._use_mmap(mmap))
+            output = self._io.load_file_content(
+                filepath, mmap=self._use_mmap(mmap), allow_pickle=self._use_pickle(allow_pickle)
+            )
         if not details:
             return output
         return output, self._record({**rows.row(0, named=True), 'exists': True})
@@ -804,7 +839,8 @@ class ListingMixin(ConversionMixin):
         check_hash : bool
             Check the md5 of files whose table hash is set.
         **kwargs
-            ALF part filters, ``short_keys`` and ``mmap`` (as for :meth:`load_object`).
+            ALF part filters, ``short_keys``, ``mmap`` and ``allow_pickle`` (as for
+            :meth:`load_object`).
 
         Returns
         -------
@@ -820,6 +856,7 @@ class ListingMixin(ConversionMixin):
         """
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
+        allow_pickle = self._use_pickle(kwargs.pop('allow_pickle', None))
         datasets = ListingMixin.list_datasets(
             self, eid, details=True, collection=collection, keep_eid_index=True
         )
@@ -851,6 +888,7 @@ class ListingMixin(ConversionMixin):
                     wildcards=self.wildcards,
                     short_keys=short_keys,
                     mmap=mmap,
+                    allow_pickle=allow_pickle,
                 )
                 for name in dict.fromkeys(o for _, o in kept)
             }

@@ -61,6 +61,13 @@ def _column_meta(name, pandas_type, numpy_type):
     }
 
 
+# A hash column holding no hash at all is written with Arrow's null type: pandas reads that as
+# an object column of ``None`` under pandas 2 and 3 alike, and ONE-api skips its md5 check for
+# ``None`` only. A null *string* reads as ``None`` under pandas 2 but as ``NaN`` under pandas 3,
+# which ONE-api takes for a hash and so md5s the file on every load and logs a mismatch.
+_NO_HASH_COLUMN = ('hash', pa.null(), 'empty', 'object')
+
+
 def _empty_safe(column):
     # Parquet keeps no dictionary for a column without rows, so an empty categorical `qc` reads
     # back with zero categories and ONE's `qc <= 'FAIL'` then raises TypeError (contract 2.9).
@@ -98,16 +105,21 @@ def _pandas_metadata(name: str, columns, n_rows: int, indexed: bool) -> dict:
     }
 
 
-def one_schema(name: str, n_rows: int, metadata: dict, indexed: bool = True) -> pa.Schema:
+def one_schema(
+    name: str, n_rows: int, metadata: dict, indexed: bool = True, hashed: bool = True
+) -> pa.Schema:
     """The Arrow schema, with ONE's and pandas' metadata, of table ``name`` as ONE writes it.
 
     ``indexed`` is False for ONE's ``hash_ids=False`` layout (ids as plain leading columns).
+    ``hashed`` is False when no file was hashed: the ``hash`` column is then null-typed.
     """
     index = _INDEX[name]
     id_type = pa.large_string() if indexed else pa.string()
     columns = _COLUMNS[name]
     if n_rows == 0:
         columns = tuple(map(_empty_safe, columns))
+    if not hashed:
+        columns = tuple(_NO_HASH_COLUMN if c[0] == 'hash' else c for c in columns)
     fields = [(c, t) for c, t, _, _ in columns]
     ids = [(c, id_type) for c in index]
     fields = fields + ids if indexed else ids + fields
@@ -121,39 +133,43 @@ def one_schema(name: str, n_rows: int, metadata: dict, indexed: bool = True) -> 
 
 def conform(data: pa.RecordBatch | pa.Table, schema: pa.Schema) -> pa.RecordBatch | pa.Table:
     """Select, order and cast the columns of ``data`` to ``schema`` (extra columns dropped)."""
-    arrays = [data.column(f.name).cast(f.type) for f in schema]
+    arrays = [_cast(data.column(f.name), f) for f in schema]
     if isinstance(data, pa.RecordBatch):
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def write_atomic(tables: dict[Path, tuple[pa.Schema, Iterable]]) -> None:
-    """Write each table, given as a schema and an iterable of batches or tables, to a temporary
-    file beside its destination, then rename them all.
+def _cast(column, field: pa.Field):
+    if field.type != pa.null():
+        return column.cast(field.type)
+    if column.null_count != len(column):
+        raise ValueError(f'column {field.name!r} has values but is written as all-null')
+    return (
+        pa.nulls(len(column))
+        if isinstance(column, pa.Array)
+        else pa.chunked_array([pa.nulls(len(column))])
+    )
 
-    Nothing is renamed until every file is written, so a failure (disk full, interrupt) leaves
-    the previous tables untouched. The temporary names do not end in ``.pqt``, which ONE would
-    try to load as a table. Batches are written as they come, so a large table never needs to
-    be in memory whole.
+
+def write_table(path: Path, schema: pa.Schema, parts: Iterable) -> None:
+    """Write one table, given as a schema and an iterable of batches or tables, to ``path``.
+
+    Batches are written as they come, so a large table never needs to be in memory whole.
     """
-    staged = []
-    try:
-        for dest, (schema, parts) in tables.items():
-            tmp = dest.with_name(f'.{dest.name}.{os.getpid()}.tmp')
-            staged.append((tmp, dest))
-            # UUID ids (the large_string index columns) are unique and gain nothing from
-            # dictionary encoding; every other column repeats a lot.
-            dictionary = [
-                f.name for f in schema if not (f.name == 'id' and f.type == pa.large_string())
-            ]
-            with pq.ParquetWriter(tmp, schema, use_dictionary=dictionary) as writer:
-                for part in parts:
-                    if isinstance(part, pa.RecordBatch):
-                        writer.write_batch(part)
-                    else:
-                        writer.write_table(part)
-        for tmp, dest in staged:
-            os.replace(tmp, dest)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+    # UUID ids (the large_string index columns) are unique and gain nothing from dictionary
+    # encoding; every other column repeats a lot.
+    dictionary = [f.name for f in schema if not (f.name == 'id' and f.type == pa.large_string())]
+    with pq.ParquetWriter(path, schema, use_dictionary=dictionary) as writer:
+        for part in parts:
+            if isinstance(part, pa.RecordBatch):
+                writer.write_batch(part)
+            else:
+                writer.write_table(part)
+
+
+def write_atomic(tables: dict[Path, tuple[pa.Schema, Iterable]]) -> str:
+    """Write the tables and replace their destinations as one recoverable commit; returns
+    the build id. See :func:`alf_fast._commit.write_tables` (the caller holds the lock)."""
+    from alf_fast._commit import write_tables
+
+    return write_tables(tables)

@@ -26,6 +26,8 @@ import numpy as np
 import polars as pl
 import pyarrow.parquet as pq
 
+from alf_fast._table_checks import check_casts, check_unique_ids
+
 __all__ = [
     'DATASETS_SCHEMA',
     'QC_ENUM',
@@ -323,10 +325,11 @@ def read_table(path: Path, name: str, meta: dict[str, Any], index: list[str] | N
     )
     frame = _lowercase_uuids(frame, index)
     frame = frame.select([*index, *(c for c in frame.columns if c not in index)])
-    frame = _normalise_types(frame, name)
+    frame = check_casts(path, name, frame, _normalise_types(frame, name))
     keys = _INDEX.get(name, index)
     if not _is_sorted(frame, keys):
         frame = frame.sort(keys, maintain_order=True, nulls_last=False)
+    check_unique_ids(path, name, keys, frame)
     if keys:
         # Record what was just checked, so that later binary searches on the leading id column
         # do not re-verify the order of a million rows (7 ms) on first use.
@@ -357,8 +360,12 @@ def load_tables(tables_dir: str | Path, glob_pattern: str = '*.pqt', memory_map:
     Raises
     ------
     ValueError
-        A file is not a readable parquet file (the message names it).
+        A file is not a readable parquet file, or ``sessions.pqt`` and ``datasets.pqt`` come
+        from two different builds (the message names them).
     """
+    from alf_fast._commit import prepare_load
+
+    prepare_load(tables_dir)  # finish an interrupted build's commit; refuse a mixed pair
     caches = default_cache()
     meta = caches['_meta']
     for path in sorted(Path(tables_dir).glob(glob_pattern)):
@@ -472,7 +479,12 @@ def save_tables(cache: dict, save_dir: Path, modified: datetime.datetime) -> Non
             indexed = table.height == 0 or bool(
                 table.get_column(_INDEX[name][-1]).str.contains(UUID_ANY_CASE_RE).all()
             )
-            schema = _parquet.one_schema(name, table.height, raw, indexed)
+            hashed = (
+                table.get_column('hash').null_count() < table.height
+                if 'hash' in table.columns
+                else True
+            )
+            schema = _parquet.one_schema(name, table.height, raw, indexed, hashed=hashed)
             data = _parquet.conform(data, schema)
         else:
             data = data.replace_schema_metadata({'one_metadata': json.dumps(raw)})

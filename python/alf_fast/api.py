@@ -261,7 +261,12 @@ class One(ListingMixin):
         Where the ``*.pqt`` tables are (default: `cache_dir`). Data paths always resolve
         against `cache_dir`.
     mmap : bool
-        Memory-map the table files while reading them.
+        Memory-map the table files while reading them, and large ``.npy`` files (copy-on-write)
+        when loading data; false reads every ``.npy`` file into memory.
+    allow_pickle : bool
+        Load ``.npy`` files holding Python objects, which unpickles them and so can run code
+        the file holds (ONE always does). By default such a load raises ``ValueError``; each
+        load method also takes ``allow_pickle=``.
 
     Raises
     ------
@@ -295,6 +300,7 @@ class One(ListingMixin):
         wildcards: bool = True,
         tables_dir: str | Path | None = None,
         mmap: bool = True,
+        allow_pickle: bool = False,
     ):
         self.cache_dir = cache_dir or _default_cache_dir()
         self._tables_dir = Path(tables_dir or self.cache_dir)
@@ -303,6 +309,7 @@ class One(ListingMixin):
         self.record_loaded = False
         self.uuid_filenames = False
         self._mmap = mmap
+        self.allow_pickle = allow_pickle
         self._engine = Engine()
         if self.mode == 'local':
             One.load_cache(self)
@@ -383,12 +390,12 @@ class One(ListingMixin):
 
         Notes
         -----
-        The files are written in ONE's format, each to a temporary file then renamed, under
-        the lock that ``make_parquet_db`` takes (``.alf_fast.lock``), so readers never see a
-        half-written table. With ``ONE_SAVE_ON_DELETE`` set to ``1``/``true`` (read at
-        import, as in ONE), a ``One`` saves its tables when it is deleted.
+        The files are written in ONE's format as one recoverable commit (temporary files, then
+        renames), under the lock that ``make_parquet_db`` takes, so readers never see a
+        half-written table or a mixed pair. With ``ONE_SAVE_ON_DELETE`` set to ``1`` or
+        ``true`` (read at import, as in ONE), a ``One`` saves its tables when it is deleted.
         """
-        from alf_fast.cache import _Lock
+        from alf_fast._lock import TableLock
 
         save_dir = Path(save_dir or self.cache_dir)
         cache = self._engine.cache
@@ -413,7 +420,7 @@ class One(ListingMixin):
                 if created:
                     raw['date_created'] = min(created, key=datetime.datetime.fromisoformat)
             cache = merged
-        with _Lock(save_dir):
+        with TableLock(save_dir):
             _logger.info('Saving cache tables...')
             save_tables(cache, save_dir, modified)
         meta['saved_time'] = datetime.datetime.now()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import time
 import uuid
 import warnings
@@ -19,8 +18,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from alf_fast import _parquet
+from alf_fast import _commit, _parquet
+from alf_fast._lock import TableLock
 
 # ONE's other public table functions (one.alf.cache), over polars tables.
 from alf_fast._tables import (
@@ -45,7 +46,6 @@ _logger = logging.getLogger(__name__)
 
 #: Issue kinds that deserve a user-visible warning; non-ALF names are only logged.
 _WARN_KINDS = ('unreadable', 'vanished', 'bad_session_folder', 'duplicate_session')
-_LOCK_NAME = '.alf_fast.lock'
 
 
 @dataclass(frozen=True)
@@ -165,54 +165,52 @@ def _report_issues(issues, skipped) -> None:
         warnings.warn(f'{len(serious)} path(s) could not be indexed: {shown}{more}', stacklevel=3)
 
 
-class _Lock:
-    """An exclusive lock file in the output folder, so two builds never interleave their writes.
+def _check_root(root_dir) -> Path:
+    """The resolved root, after checking that it is a folder whose entries can be listed.
 
-    A lock left by a process that no longer runs on this host is taken over; otherwise the
-    build waits up to ``timeout`` seconds and then fails naming the lock file.
+    An unreadable root (permissions, a mount not ready) would otherwise look like an empty tree.
     """
+    root = _check_dir(root_dir, 'root directory').resolve()
+    try:
+        with os.scandir(root) as entries:
+            next(entries, None)
+    except OSError as err:
+        raise type(err)(
+            err.errno, f'root directory cannot be read: {err.strerror}', str(root)
+        ) from None
+    return root
 
-    def __init__(self, folder: Path, timeout: float = 60.0):
-        self.path = folder / _LOCK_NAME
-        self.timeout = timeout
-        self.acquired = False
 
-    def _stale(self) -> bool:
-        try:
-            host, pid = self.path.read_text().split()[:2]
-            if host != socket.gethostname():
-                return False
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return True
-        except (OSError, ValueError):
-            return False
-        return False
+def _refuse_unreadable_root(root: Path, issues) -> None:
+    """The walk could not list the root: it became unreadable after :func:`_check_root`."""
+    unreadable = [m for p, k, m in issues if k == 'unreadable' and Path(p) == root]
+    if unreadable:
+        raise PermissionError(f'root directory cannot be read: {root}: {unreadable[0]}')
 
-    def __enter__(self):
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                if self._stale():
-                    self.path.unlink(missing_ok=True)
-                    continue
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f'{self.path}: another alf_fast setup is writing tables in this folder '
-                        f'(remove the file if that process is gone)'
-                    ) from None
-                time.sleep(0.1)
-                continue
-            with os.fdopen(fd, 'w') as f:
-                f.write(f'{socket.gethostname()} {os.getpid()}\n')
-            self.acquired = True
-            return self
 
-    def __exit__(self, *exc):
-        if self.acquired:
-            self.path.unlink(missing_ok=True)
+def _refuse_empty(root: Path, out: Path, found_sessions: int) -> None:
+    """Stop a build that would replace tables listing sessions with tables listing none."""
+    if found_sessions:
+        return
+    previous = _existing_sessions(out / 'sessions.pqt')
+    if previous:
+        raise FileNotFoundError(
+            f'found no session in {root}, but {out / "sessions.pqt"} lists {previous:,}; '
+            'the tables were left unchanged (is the folder or its mount missing?). '
+            'To replace them with empty tables, pass allow_empty=True '
+            '(alf-fast setup --allow-empty).'
+        )
+
+
+def _existing_sessions(path: Path) -> int:
+    """Rows of an existing sessions table; 0 if there is none or it cannot be read."""
+    try:
+        return pq.read_metadata(path).num_rows
+    except FileNotFoundError:
+        return 0
+    except Exception as err:  # a corrupt table protects nothing
+        _logger.debug('%s: cannot read the previous sessions table: %s', path, err)
+        return 0
 
 
 def build_cache(
@@ -224,22 +222,30 @@ def build_cache(
     threads: int | None = None,
     progress=None,
     namespace=None,
+    allow_empty: bool = False,
 ) -> IndexReport:
     """Index ``root_dir`` and write ``sessions.pqt`` and ``datasets.pqt``; see
     :func:`make_parquet_db`. Returns the full report used by the command line."""
     start = time.perf_counter()
-    root = _check_dir(root_dir, 'root directory').resolve()
-    out = _check_dir(out_dir, 'output directory') if out_dir is not None else root
+    root = _check_root(root_dir)
+    # As in ONE (`out_dir or root_dir`), an empty out_dir means the root.
+    out = _check_dir(out_dir, 'output directory') if out_dir else root
     if lab is not None and not isinstance(lab, str):
         raise TypeError(f'lab must be a str, got {type(lab).__name__}')
 
-    with _Lock(out):
+    with TableLock(out):
+        _commit.fault_point('locked')
+        _commit.recover(out)
+        _commit.remove_debris(out)
         sessions, datasets, raw = index_tree(
             root, hash_ids, hash_files, threads, progress, namespace
         )
         if lab:
             sessions = _fill_lab(sessions, lab)
         _report_issues(raw['issues'], raw['skipped'])
+        _refuse_unreadable_root(root, raw['issues'])
+        if not allow_empty:
+            _refuse_empty(root, out, sessions.num_rows)
         n_datasets = raw['n_datasets']
         if sessions.num_rows == 0 or n_datasets == 0:
             what = 'sessions' if sessions.num_rows == 0 else 'datasets'
@@ -247,19 +253,22 @@ def build_cache(
 
         meta = _parquet.one_metadata(root)
         ses_schema = _parquet.one_schema('sessions', sessions.num_rows, meta, hash_ids)
-        ds_schema = _parquet.one_schema('datasets', n_datasets, meta, hash_ids)
+        ds_schema = _parquet.one_schema(
+            'datasets', n_datasets, meta, hash_ids, hashed=bool(hash_files)
+        )
 
         def dataset_batches():
             for batch in datasets:
                 yield _parquet.conform(batch, ds_schema)
 
         fn_ses, fn_dsets = out / 'sessions.pqt', out / 'datasets.pqt'
-        _parquet.write_atomic(
+        _commit.write_tables(
             {
                 fn_ses: (ses_schema, [_parquet.conform(sessions, ses_schema)]),
                 fn_dsets: (ds_schema, dataset_batches()),
             }
         )
+        _commit.fault_point('committed')
     return IndexReport(
         root=root,
         sessions_path=fn_ses,
@@ -282,6 +291,7 @@ def make_parquet_db(
     threads: int | None = None,
     progress=None,
     namespace=None,
+    allow_empty: bool = False,
 ) -> tuple[Path, Path]:
     """Index the ALF datasets under a folder and save ONE's two cache tables.
 
@@ -293,7 +303,7 @@ def make_parquet_db(
     root_dir : str, pathlib.Path
         The folder to index.
     out_dir : str, pathlib.Path, optional
-        Where to write the tables (default: ``root_dir``). Must exist.
+        Where to write the tables (default, or ``''``: ``root_dir``). Must exist.
     hash_ids : bool
         If True (default), ids are UUIDs: stable ones derived from the session string id and
         the dataset's path (the same tree gives the same ids on every run and machine), or,
@@ -312,6 +322,10 @@ def make_parquet_db(
         about five times a second.
     namespace : str, uuid.UUID, optional
         Use ONE's id scheme under this UUID namespace (ONE draws a random one per build).
+    allow_empty : bool
+        If False (default), a tree in which no session is found does not replace existing
+        tables that list sessions (an empty or unmounted folder would otherwise wipe the
+        index); True replaces them.
 
     Returns
     -------
@@ -323,13 +337,25 @@ def make_parquet_db(
     Raises
     ------
     FileNotFoundError, NotADirectoryError
-        ``root_dir`` or ``out_dir`` is missing or not a folder.
+        ``root_dir`` or ``out_dir`` is missing or not a folder, or no session was found where
+        the existing tables list some (see ``allow_empty``).
+    PermissionError
+        ``root_dir`` cannot be read.
     OSError
-        A file could not be hashed; the existing tables are left untouched.
+        A file could not be hashed, or a table could not be written (a full disk); the
+        message names the path and the existing tables are left untouched.
     TimeoutError
-        Another build holds the lock on ``out_dir``.
+        Another build has held the lock on ``out_dir`` for 60 s.
+
+    Notes
+    -----
+    Builds into one folder take turns under a lock (``.alf_fast.lock``, released by the
+    system if the process dies). The two tables are written beside the old ones and then
+    replaced as one recoverable commit: after a crash the next build, or the next
+    :class:`~alf_fast.api.One` on the folder, completes it, and the next build removes any
+    temporary file a dead build left.
     """
     report = build_cache(
-        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace
+        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace, allow_empty
     )
     return report.sessions_path, report.datasets_path

@@ -26,6 +26,7 @@ def _setup(args) -> int:
             threads=args.threads,
             progress=progress,
             namespace=args.namespace,
+            allow_empty=args.allow_empty,
         )
     finally:
         if progress is not None:
@@ -68,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         '--string-ids', action='store_true', help="ONE's hash_ids=False: ids are paths"
     )
     setup.add_argument('--namespace', help="ONE's id scheme under this UUID namespace")
+    setup.add_argument(
+        '--allow-empty',
+        action='store_true',
+        help='replace tables that list sessions even if the tree now holds none',
+    )
     setup.set_defaults(func=_setup)
 
     demo = sub.add_parser('demo', help='build, index, search and load a small demo tree')

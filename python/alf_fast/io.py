@@ -3,9 +3,11 @@
 Function names, arguments, errors and key construction follow ONE-api 3.6.1. pandas is not
 needed. Differences from ONE, all deliberate:
 
-* ``.npy`` files are memory-mapped read-only by default (``np.memmap``, not writeable), so loading
-  takes the same time whatever the size; pass ``mmap=False`` to read them into memory as ONE
-  does. Object (pickled) arrays and empty arrays are always read into memory.
+* ``.npy`` files of 4 MiB or more (``alf_fast._npy.MAP_MIN_BYTES``) are memory-mapped
+  copy-on-write by default (a writable ``np.memmap`` whose writes never reach the file), so
+  loading them takes the same time whatever the size; smaller files, and every file with
+  ``mmap=False``, are read into memory as ONE does.
+* Object arrays are refused unless ``allow_pickle=True`` (ONE always unpickles them).
 * Table files (``.pqt``, ``.csv``, ``.ssv``, ``.tsv``, ``.htsv``) are read into
   :class:`polars.DataFrame` instead of :class:`pandas.DataFrame`; a single-column text table
   is a :class:`polars.Series`. ``AlfBunch.to_df`` and :func:`dataframe` return polars frames.
@@ -34,7 +36,7 @@ import numpy as np
 import polars as pl
 
 from alf_fast import spec
-from alf_fast._npy import map_npy
+from alf_fast._npy import load_npy
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import ALFObjectNotFound
 from alf_fast.path import ALFPath, ensure_alf_path
@@ -238,9 +240,10 @@ def read_ts(filename) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ensure_flat(arr: np.ndarray) -> np.ndarray:
-    """Flatten an ``(n, 1)`` array (a view for memory maps); other shapes are unchanged."""
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        return arr.reshape(-1) if isinstance(arr, np.memmap) else arr.flatten()
+    """Flatten an ``(n, 1)`` array; other shapes (and unpickled non-arrays) are unchanged."""
+    if isinstance(arr, np.ndarray) and arr.ndim == 2 and arr.shape[1] == 1:
+        # A view: the array is a private copy or a copy-on-write map, so nobody shares it.
+        return arr.reshape(-1)
     return arr
 
 
@@ -303,12 +306,6 @@ def check_dimensions(dico: dict) -> int:
 
 
 # --- reading one file ----------------------------------------------------------------------
-
-
-def _load_npy(path: Path, mmap: bool):
-    if mmap:
-        return map_npy(path)
-    return np.load(path, allow_pickle=True)
 
 
 def _read_parquet(path: Path) -> pl.DataFrame:
@@ -384,7 +381,7 @@ _READERS = {
 }
 
 
-def load_file_content(fil, mmap: bool = True):
+def load_file_content(fil, mmap: bool = True, allow_pickle: bool = False):
     """Read a file according to its (last, case-sensitive) extension.
 
     Parameters
@@ -392,14 +389,18 @@ def load_file_content(fil, mmap: bool = True):
     fil : str or pathlib.Path
         The file. A falsy value returns None.
     mmap : bool
-        Memory-map ``.npy`` files read-only (constant time whatever the size). If false, read
-        them into memory like ONE.
+        Memory-map large ``.npy`` files copy-on-write (constant time whatever the size; see
+        :func:`alf_fast._npy.load_npy`). If false, read every file into memory like ONE.
+    allow_pickle : bool
+        Load ``.npy`` files holding Python objects, which unpickles them and so can run code
+        (ONE always does). By default such a file raises ``ValueError``.
 
     Returns
     -------
     object
-        ``.npy``: ndarray (``np.memmap`` when mapped; ``(n, 1)`` flattened); ``.npz``: the array
-        if the archive holds only ``arr_0``, else the ``NpzFile``; ``.pqt``: polars DataFrame;
+        ``.npy``: writable ndarray (``np.memmap`` when mapped; ``(n, 1)`` flattened);
+        ``.npz``: the array if the archive holds only ``arr_0``, else the ``NpzFile``;
+        ``.pqt``: polars DataFrame;
         ``.csv``/``.ssv``/``.tsv``/``.htsv``: polars DataFrame, or Series for one column;
         ``.json``: parsed JSON (None and a logged error if invalid); ``.jsonable``: list, one
         item per line; ``.yaml``/``.yml``: parsed YAML; empty file: None; any other extension:
@@ -409,6 +410,8 @@ def load_file_content(fil, mmap: bool = True):
     ------
     FileNotFoundError
         The file does not exist.
+    ValueError
+        A ``.npy`` file is invalid or truncated, or holds objects without `allow_pickle`.
     """
     if not fil:
         return None
@@ -416,7 +419,7 @@ def load_file_content(fil, mmap: bool = True):
     if path.stat().st_size == 0:
         return None
     if path.suffix == '.npy':
-        return _ensure_flat(_load_npy(path, mmap))
+        return _ensure_flat(load_npy(path, mmap=mmap, allow_pickle=allow_pickle))
     reader = _READERS.get(path.suffix)
     return reader(path) if reader else ALFPath(path)
 
@@ -535,7 +538,14 @@ def _merge_table(out: AlfBunch, bunch: type[AlfBunch] = AlfBunch) -> None:
     out.update(bunch.from_df(table))
 
 
-def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = True, **kwargs):
+def load_object(
+    alfpath,
+    object=None,
+    short_keys: bool = False,
+    mmap: bool = True,
+    allow_pickle: bool = False,
+    **kwargs,
+):
     """Load all attributes of an ALF object into an :class:`AlfBunch`.
 
     Parameters
@@ -549,7 +559,9 @@ def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = Tru
         Leave extra name parts out of the keys (``feedback_times`` instead of
         ``feedback_times.raw``).
     mmap : bool
-        Memory-map ``.npy`` files (see :func:`load_file_content`).
+        Memory-map large ``.npy`` files (see :func:`load_file_content`).
+    allow_pickle : bool
+        Load ``.npy`` files holding Python objects (see :func:`load_file_content`).
     **kwargs
         ``wildcards`` and name-part filters (``namespace``, ``attribute``, ``timescale``,
         ``extra``, ``extension``), as for :func:`filter_by`.
@@ -570,7 +582,8 @@ def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = Tru
     AssertionError
         Two files give the same key (e.g. two namespaces); restrict the filters.
     """
-    return _load_object(alfpath, object, short_keys, mmap, load_file_content, AlfBunch, **kwargs)
+    read = partial(load_file_content, allow_pickle=allow_pickle)
+    return _load_object(alfpath, object, short_keys, mmap, read, AlfBunch, **kwargs)
 
 
 def _load_object(alfpath, object, short_keys, mmap, read, bunch, **kwargs):

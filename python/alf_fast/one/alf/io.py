@@ -8,6 +8,7 @@ Everything that is not a table is :mod:`alf_fast.io`'s own function. Table files
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def dataframe(adict: dict) -> pd.DataFrame:
     return _impl.dataframe(adict).to_pandas()
 
 
-def load_file_content(fil, mmap: bool = True) -> Any:
+def load_file_content(fil, mmap: bool = True, allow_pickle: bool = False) -> Any:
     """Read a file according to its extension, tables into pandas as ONE does.
 
     Parameters
@@ -99,6 +100,8 @@ def load_file_content(fil, mmap: bool = True) -> Any:
         The file. A falsy value returns None.
     mmap : bool
         Memory-map ``.npy`` files (see :func:`alf_fast.io.load_file_content`).
+    allow_pickle : bool
+        Load ``.npy`` files of Python objects (see :func:`alf_fast.io.load_file_content`).
 
     Returns
     -------
@@ -114,14 +117,20 @@ def load_file_content(fil, mmap: bool = True) -> Any:
         return pq.read_table(path).to_pandas()
     if path.suffix in _SEPARATORS and path.stat().st_size:
         return pd.read_csv(path, delimiter=_SEPARATORS[path.suffix]).squeeze('columns')
-    return _impl.load_file_content(path, mmap=mmap)
+    return _impl.load_file_content(path, mmap=mmap, allow_pickle=allow_pickle)
 
 
-def load_object(alfpath, object=None, short_keys: bool = False, mmap: bool = True, **kwargs):
+def load_object(
+    alfpath,
+    object=None,
+    short_keys: bool = False,
+    mmap: bool = True,
+    allow_pickle: bool = False,
+    **kwargs,
+):
     """Load all attributes of an ALF object into an :class:`AlfBunch` (tables as pandas).
 
     See :func:`alf_fast.io.load_object` for the arguments.
     """
-    return _impl._load_object(
-        alfpath, object, short_keys, mmap, load_file_content, AlfBunch, **kwargs
-    )
+    read = partial(load_file_content, allow_pickle=allow_pickle)
+    return _impl._load_object(alfpath, object, short_keys, mmap, read, AlfBunch, **kwargs)
