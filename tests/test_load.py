@@ -2,7 +2,9 @@
 
 import logging
 import os
+import re
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ from _differential import (
 from alf_fast.exceptions import (
     ALFMultipleObjectsFound,
     ALFObjectNotFound,
+    ALFWarning,
 )
 
 # Every test runs on both paths of filter_datasets (Python lists and polars).
@@ -368,7 +371,11 @@ def test_loaded_arrays_are_writable_like_one(one_ref, one_fast, f_template):
     """Issue 7.3: ONE scripts write into loaded arrays; the files must not change."""
     before = {p: p.read_bytes() for p in f_template.rglob('*.npy')}
     for one in (one_ref, one_fast):
-        trials = one.load_object(EID, 'trials')
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            trials = one.load_object(EID, 'trials')
+        # ONE names every trials dataset, alf_fast the one in several revisions
+        assert any(re.match('No default revision .*intervals', str(w.message)) for w in caught)
         for value in trials.values():
             assert value.flags.writeable
             value[np.isnan(value)] = 0
@@ -393,7 +400,8 @@ def test_large_datasets_mapped_copy_on_write(one_fast, f_template, monkeypatch):
     assert isinstance(data, np.memmap) and data.mode == 'c' and data.flags.writeable
     data[:] = 9
     assert path.read_bytes() == before
-    trials = one_fast.load_object(EID, 'trials')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        trials = one_fast.load_object(EID, 'trials')
     assert all(isinstance(v, np.memmap) and v.flags.writeable for v in trials.values())
 
 
@@ -410,7 +418,8 @@ def test_mmap_off(f_template, monkeypatch):
 
 
 def test_mmap_per_call(one_fast):
-    trials = one_fast.load_object(EID, 'trials', mmap=False)
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        trials = one_fast.load_object(EID, 'trials', mmap=False)
     assert all(type(v) is np.ndarray for v in trials.values())
     wheel = one_fast.load_collection(EID, 'alf', object='wheel', mmap=False)['wheel']
     assert type(wheel['position']) is np.ndarray
@@ -432,8 +441,10 @@ def test_short_keys(one_ref, one_fast, f_root):
 
     one_make_parquet_db(f_root)
     fast = One(cache_dir=f_root)
-    assert 'feedback_times.raw' in fast.load_object(EID, 'trials')
-    short = fast.load_object(EID, 'trials', short_keys=True)
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        assert 'feedback_times.raw' in fast.load_object(EID, 'trials')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        short = fast.load_object(EID, 'trials', short_keys=True)
     assert 'feedback_times' in short and 'feedback_times.raw' not in short
 
 
@@ -441,7 +452,8 @@ def test_load_collection_revision(one_ref, one_fast):
     """ONE uses the revision as a collection pattern (ALFObjectNotFound). Fixed."""
     with pytest.raises(one_exc.ALFObjectNotFound):
         one_ref.load_collection(EID, 'alf', revision='2023-02-01')
-    data = one_fast.load_collection(EID, 'alf', revision='2023-02-01')
+    with pytest.warns(ALFWarning, match='Multiple revisions: "", "2023-02-01"'):
+        data = one_fast.load_collection(EID, 'alf', revision='2023-02-01')
     np.testing.assert_array_equal(data['trials']['intervals'], np.ones((5, 2)))
     data = one_fast.load_collection(EID, 'alf', revision='2000')
     np.testing.assert_array_equal(data['trials']['intervals'][0], [0.0, 1.0])

@@ -40,12 +40,13 @@ def index_tree(
     hash_files: bool = False,
     ids: Literal['stable', 'strings', 'namespace'] = 'stable',
     namespace: str | None = None,
-    progress: Callable[[int, int, int, int], Any] | None = None,
+    progress: Callable[[int, int, int, int, int], Any] | None = None,
 ) -> _IndexResult:
     """Walk ``root`` (GIL released) and build the sessions and datasets tables.
 
     ``threads`` is capped at ``max(64, cores)``. ``progress(files, folders, files_hashed,
-    bytes_hashed)`` is called about five times a second. ``issues`` are ``(path, kind,
+    bytes_hashed, bytes_to_hash)`` is called about five times a second (``bytes_to_hash`` is 0
+    until the walk ends, and without hashing). ``issues`` are ``(path, kind,
     message)`` with kind one of ``unreadable``, ``vanished``, ``bad_session_folder``,
     ``duplicate_session``, ``not_a_file``, ``not_utf8``, ``link_loop``, ``changing``;
     ``skipped`` holds the ``not_alf`` names. Raises ``FileNotFoundError``/``NotADirectoryError``

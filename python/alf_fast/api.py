@@ -676,10 +676,13 @@ class One(ListingMixin):
         Parameters
         ----------
         cache_dir : str or pathlib.Path, optional
-            The data folder. If omitted, asks on stdin (empty answer: the current folder),
-            or uses the current folder when `silent`.
+            The data folder. If omitted, asks on the terminal (empty answer: the current
+            folder), or uses the current folder when `silent` or without a terminal.
         silent : bool
-            Never prompt: existing tables are kept, not rebuilt.
+            Never prompt: existing tables are opened as they are, not rebuilt. Without
+            `silent`, existing tables are rebuilt only when the answer to the prompt is
+            ``'y'``; without a terminal to ask (a batch job, a pipe) they are kept, with a
+            warning saying so.
         **kwargs
             Passed to :func:`alf_fast.cache.make_parquet_db` (``out_dir``, ``hash_ids``,
             ``hash_files``, ``lab``, ``threads``, ...).
@@ -706,9 +709,17 @@ class One(ListingMixin):
 
 def _setup(face: type, cache_dir: Any, silent: bool, **kwargs: Any) -> Any:
     """``One.setup`` for either face: index the folder if needed and open a `face` on it."""
+    from alf_fast._prompt import ask
+
     if not cache_dir:
         if not silent:
-            cache_dir = input(f'Select a directory from which to build cache ({Path.cwd()})')
+            cache_dir = ask(f'Select a directory from which to build cache ({Path.cwd()})')
+            if cache_dir is None:
+                warnings.warn(
+                    f'One.setup: no cache_dir given and no terminal to ask: using the '
+                    f'current folder {Path.cwd()}',
+                    stacklevel=3,
+                )
         cache_dir = cache_dir or Path.cwd()
     cache_dir = Path(cache_dir)
     if not cache_dir.exists():  # ONE's exception class, kept under python -O
@@ -718,8 +729,15 @@ def _setup(face: type, cache_dir: Any, silent: bool, **kwargs: Any) -> Any:
     if (tables_dir / 'sessions.pqt').exists():
         rebuild = False
         if not silent:
-            answer = input(f'Cache tables exist for {tables_dir}, overwrite? [y/N]')
+            answer = ask(f'Cache tables exist for {tables_dir}, overwrite? [y/N]')
             rebuild = answer == 'y'
+            if answer is None:
+                warnings.warn(
+                    f'One.setup: cache tables exist in {tables_dir} and there is no '
+                    f'terminal to ask whether to overwrite them: kept them (to rebuild, '
+                    f'call alf_fast.make_parquet_db({str(cache_dir)!r}) first)',
+                    stacklevel=3,
+                )
         if not rebuild:
             return face(cache_dir, mode='local', tables_dir=tables_dir)
 

@@ -54,6 +54,8 @@ class Progress:
     files_hashed: int
     bytes_hashed: int
     seconds: float
+    #: Bytes the hash pass reads in all: 0 while walking, and when not hashing.
+    bytes_to_hash: int = 0
 
 
 @dataclass
@@ -90,19 +92,23 @@ def _ids_argument(hash_ids: bool, namespace) -> dict:
     return {'ids': 'namespace', 'namespace': str(uuid.UUID(str(namespace)))}
 
 
-def _progress_callback(progress) -> Callable | None:
+def _progress_callback(progress) -> tuple[Callable | None, Callable[[], None]]:
+    """The callback for the Rust indexer, and what to call when it is done."""
+    close: Callable[[], None] = lambda: None  # noqa: E731
     if not progress:
-        return None
+        return None, close
     if progress is True:
         from alf_fast._progress import StderrProgress
 
         progress = StderrProgress()
+        close = progress.close  # the line we started, we end with a newline
     start = time.perf_counter()
 
-    def report(files, folders, files_hashed, bytes_hashed):
-        progress(Progress(files, folders, files_hashed, bytes_hashed, time.perf_counter() - start))
+    def report(files, folders, files_hashed, bytes_hashed, bytes_to_hash):
+        seconds = time.perf_counter() - start
+        progress(Progress(files, folders, files_hashed, bytes_hashed, seconds, bytes_to_hash))
 
-    return report
+    return report, close
 
 
 def index_tree(
@@ -126,15 +132,19 @@ def index_tree(
         raise ValueError(f'threads must be a positive integer, got {threads!r}')
     from alf_fast._alf_fast import index_tree as _index_tree
 
-    raw = _index_tree(
-        str(root),
-        # The extension caps the count (at max(64, cores)); this only keeps an absurd int
-        # from overflowing the conversion to a machine integer first.
-        threads=min(threads or 0, 1 << 16),
-        hash_files=bool(hash_files),
-        progress=_progress_callback(progress),
-        **_ids_argument(hash_ids, namespace),
-    )
+    callback, close = _progress_callback(progress)
+    try:
+        raw = _index_tree(
+            str(root),
+            # The extension caps the count (at max(64, cores)); this only keeps an absurd int
+            # from overflowing the conversion to a machine integer first.
+            threads=min(threads or 0, 1 << 16),
+            hash_files=bool(hash_files),
+            progress=callback,
+            **_ids_argument(hash_ids, namespace),
+        )
+    finally:
+        close()
     sessions = pa.RecordBatchReader.from_stream(raw.pop('sessions')).read_all()
     datasets = pa.RecordBatchReader.from_stream(raw.pop('datasets'))
     return sessions, datasets, raw

@@ -354,7 +354,10 @@ def _read_jsonable(path: Path) -> list:
 
 def _read_npz(path: Path):
     arr = np.load(path)
-    return arr['arr_0'] if set(arr.files) == {'arr_0'} else arr
+    if set(arr.files) == {'arr_0'}:
+        with arr:  # the archive stays open otherwise, until the garbage collector finds it
+            return arr['arr_0']
+    return arr  # read lazily by the caller, as ONE returns it
 
 
 def _read_sparse(path: Path):

@@ -15,6 +15,7 @@ mod unicode_classes;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 pub use error::{Error, Result};
 use hash::{FileHash, Hashes, Stamp};
@@ -53,6 +54,8 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     let threads = threads::resolve(options.threads);
     let mut walk = walk::walk(root, threads, options.ids, progress)?;
     let hashes = if options.hash_files {
+        let total = walk.datasets.iter().map(|d| d.size).sum();
+        progress.bytes_to_hash.store(total, Ordering::Relaxed);
         let file_of = |i: usize| {
             let d = &walk.datasets[i];
             let path = walk.sessions[d.session as usize].path.join(&*d.rel_path);

@@ -41,6 +41,9 @@ pub struct Progress {
     pub files_hashed: AtomicU64,
     /// Bytes hashed so far.
     pub bytes_hashed: AtomicU64,
+    /// Bytes the hash pass will read, set when the walk ends (0 before, or without hashing),
+    /// so a progress line can show a percentage and time left.
+    pub bytes_to_hash: AtomicU64,
     /// Set by the caller to stop the operation; it then returns [`Error::Cancelled`]. Only
     /// the caller sets it: a run that fails leaves it alone, so a `Progress` can be reused.
     pub cancel: AtomicBool,

@@ -46,10 +46,11 @@ fn issues(list: Vec<Issue>) -> Vec<(String, &'static str, String)> {
 }
 
 /// Indexes `root`. `ids` is `"stable"`, `"strings"` or `"namespace"` (then `namespace` is the
-/// UUID string). `progress(files, dirs, files_hashed, bytes_hashed)` is called about five times
-/// a second while the work runs. Returns a dict with `root`, `sessions` and `datasets` (Arrow
-/// streams of record batches, each consumable once), `n_datasets`, `issues`, `skipped` (lists
-/// of `(path, kind, message)`) and `bytes`.
+/// UUID string). `progress(files, dirs, files_hashed, bytes_hashed, bytes_to_hash)` is called
+/// about five times a second while the work runs (`bytes_to_hash` is 0 until the walk ends).
+/// Returns a dict with `root`, `sessions` and `datasets` (Arrow streams of record batches, each
+/// consumable once), `n_datasets`, `issues`, `skipped` (lists of `(path, kind, message)`) and
+/// `bytes`.
 #[pyfunction]
 #[pyo3(signature = (root, *, threads = 0, hash_files = false, ids = "stable", namespace = None, progress = None))]
 pub fn index_tree<'py>(
@@ -119,6 +120,7 @@ pub fn index_tree<'py>(
                             counters.dirs.load(Ordering::Relaxed),
                             counters.files_hashed.load(Ordering::Relaxed),
                             counters.bytes_hashed.load(Ordering::Relaxed),
+                            counters.bytes_to_hash.load(Ordering::Relaxed),
                         ))
                         .map(|_| ()),
                     None => Ok(()),
