@@ -246,7 +246,8 @@ def test_loaded_arrays_are_writable(pair):
     for one in pair:
         data = one.load_dataset(EID, '_ibl_trials.choice.npy')
         data[0] = 7
-        trials = one.load_object(EID, 'trials', collection='alf', revision='2023-02-01')
+        with pytest.warns(Warning, match='Multiple revisions'):  # ONE's, from this fixture
+            trials = one.load_object(EID, 'trials', collection='alf', revision='2023-02-01')
         trials['intervals'] *= -1
     again = fast.load_dataset(EID, '_ibl_trials.choice.npy')
     assert_exact(again, ref.load_dataset(EID, '_ibl_trials.choice.npy'))  # files untouched
