@@ -104,8 +104,13 @@ class StderrProgress:
     def line(self, p) -> str:
         """The progress text for the counters `p` (a :class:`alf_fast.cache.Progress`)."""
         walked = f'{p.files:,} files found ({self._walk_rate:,.0f}/s), {p.folders:,} folders'
+        if getattr(p, 'tasks', 0):
+            # A build on a Dask cluster counts files per finished shard, not folders.
+            walked = f'{p.tasks_done:,}/{p.tasks:,} Dask tasks done, {p.files:,} files found'
         total = getattr(p, 'bytes_to_hash', 0)
         if not total:
+            if p.files_hashed or p.bytes_hashed:
+                walked += f', hashed {p.files_hashed:,} files / {human_bytes(p.bytes_hashed)}'
             return walked
         done = min(p.bytes_hashed, total)
         start_s, start_bytes = self._hash_start or (0.0, 0)

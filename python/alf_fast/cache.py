@@ -56,6 +56,10 @@ class Progress:
     seconds: float
     #: Bytes the hash pass reads in all: 0 while walking, and when not hashing.
     bytes_to_hash: int = 0
+    #: Dask tasks finished and planned in the current phase (walk, then md5) of a build on a
+    #: cluster; 0 in a single-process build.
+    tasks_done: int = 0
+    tasks: int = 0
 
 
 @dataclass
@@ -234,6 +238,7 @@ def build_cache(
     progress=None,
     namespace=None,
     allow_empty: bool = False,
+    client=None,
 ) -> IndexReport:
     """Index ``root_dir`` and write ``sessions.pqt`` and ``datasets.pqt``; see
     :func:`make_parquet_db`. Returns the full report used by the command line."""
@@ -248,9 +253,16 @@ def build_cache(
         _commit.fault_point('locked')
         _commit.recover(out)
         _commit.remove_debris(out)
-        sessions, datasets, raw = index_tree(
-            root, hash_ids, hash_files, threads, progress, namespace
-        )
+        if client is None:
+            sessions, datasets, raw = index_tree(
+                root, hash_ids, hash_files, threads, progress, namespace
+            )
+        else:
+            from alf_fast._dask import index_tree_on_cluster
+
+            sessions, datasets, raw = index_tree_on_cluster(
+                client, root, _ids_argument(hash_ids, namespace), hash_files, threads, progress
+            )
         if lab:
             sessions = _fill_lab(sessions, lab)
         _report_issues(raw['issues'], raw['skipped'])
@@ -303,6 +315,7 @@ def make_parquet_db(
     progress=None,
     namespace=None,
     allow_empty: bool = False,
+    client=None,
 ) -> tuple[Path, Path]:
     """Index the ALF datasets under a folder and save ONE's two cache tables.
 
@@ -337,6 +350,10 @@ def make_parquet_db(
         If False (default), a tree in which no session is found does not replace existing
         tables that list sessions (an empty or unmounted folder would otherwise wipe the
         index); True replaces them.
+    client : dask.distributed.Client, optional
+        Walk (and hash) on the workers of this Dask cluster, which must see ``root_dir`` at
+        the same path; the tables are the same as without it. ``threads`` is then the number
+        of threads per Dask task (default 1). Needs ``alf-fast[dask]``.
 
     Returns
     -------
@@ -367,6 +384,15 @@ def make_parquet_db(
     temporary file a dead build left.
     """
     report = build_cache(
-        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace, allow_empty
+        root_dir,
+        out_dir,
+        hash_ids,
+        hash_files,
+        lab,
+        threads,
+        progress,
+        namespace,
+        allow_empty,
+        client,
     )
     return report.sessions_path, report.datasets_path

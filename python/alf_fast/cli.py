@@ -34,9 +34,15 @@ def _setup(args: argparse.Namespace) -> int:
     from alf_fast.cache import build_cache
 
     progress = None if args.quiet else StderrProgress()
+    client, where = None, ''
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         try:
+            if args.scheduler:
+                from alf_fast._dask import connect
+
+                client = connect(args.scheduler)
+                where = f' on {len(client.nthreads())} Dask workers'
             report = build_cache(
                 args.root,
                 out_dir=args.out,
@@ -47,10 +53,13 @@ def _setup(args: argparse.Namespace) -> int:
                 progress=progress,
                 namespace=args.namespace,
                 allow_empty=args.allow_empty,
+                client=client,
             )
         finally:
             if progress is not None:
                 progress.close()
+            if client is not None:
+                client.close()
     serious = [(path, message) for path, kind, message in report.issues if kind != 'not_alf']
     if not args.quiet:
         for path, message in serious:
@@ -62,8 +71,9 @@ def _setup(args: argparse.Namespace) -> int:
                 _warn(text)
         rate = report.datasets / report.seconds if report.seconds else 0
         print(
-            f'Indexed {report.root}: {report.sessions:,} sessions, {report.datasets:,} datasets '
-            f'({human_bytes(report.bytes)}) in {report.seconds:.2f} s ({rate:,.0f} files/s)'
+            f'Indexed {report.root}{where}: {report.sessions:,} sessions, '
+            f'{report.datasets:,} datasets ({human_bytes(report.bytes)}) in '
+            f'{report.seconds:.2f} s ({rate:,.0f} files/s)'
         )
         print(f'  warnings: {len(serious)}, non-ALF files skipped: {len(report.skipped):,}')
         print(f'  tables: {report.sessions_path}, {report.datasets_path}')
@@ -112,6 +122,12 @@ def _add_setup(sub) -> None:
         '--allow-empty',
         action='store_true',
         help='replace tables that list sessions even if the tree now holds none',
+    )
+    setup.add_argument(
+        '--scheduler',
+        metavar='ADDRESS',
+        help='walk and hash on this Dask cluster (e.g. tcp://host:8786; needs alf-fast[dask]); '
+        '--threads is then per Dask task',
     )
     setup.set_defaults(func=_setup)
 

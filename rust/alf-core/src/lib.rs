@@ -8,6 +8,7 @@
 pub mod error;
 pub mod hash;
 pub mod ids;
+pub mod part;
 pub mod spec;
 pub mod table;
 pub mod threads;
@@ -20,7 +21,7 @@ use std::sync::atomic::Ordering;
 pub use error::{Error, Result};
 use hash::{FileHash, Hashes, Stamp};
 pub use table::{DatasetStream, IdScheme, Tables};
-pub use walk::{Issue, IssueKind, Progress, Walk};
+pub use walk::{Issue, IssueKind, Progress, Walk, WalkPart};
 
 /// Options of [`index`].
 #[derive(Debug, Clone)]
@@ -70,11 +71,23 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     } else {
         None
     };
+    index_walk(walk, options.ids, hashes)
+}
+
+/// Builds the tables of a finished walk (for instance one merged from shards by
+/// [`walk::merge_parts`]); `hashes`, when given, holds one md5 per dataset in walk order
+/// (`None`: not computed).
+pub fn index_walk(
+    walk: Walk,
+    ids: IdScheme,
+    hashes: Option<Vec<Option<[u8; 16]>>>,
+) -> Result<Index> {
+    let mut walk = walk;
     let bytes = walk.datasets.iter().map(|d| d.size).sum();
     let root = std::mem::take(&mut walk.root);
     let issues = std::mem::take(&mut walk.issues);
     let skipped = std::mem::take(&mut walk.skipped);
-    let tables = table::build(walk, options.ids, hashes)?;
+    let tables = table::build(walk, ids, hashes)?;
     release_free_memory();
     Ok(Index {
         root,
