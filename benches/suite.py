@@ -49,6 +49,9 @@ from _timing import (
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parents[1]
 LIBS = ('ONE-api', 'alf_fast')
+#: The compatible face (pandas types, ``alf_fast.one.api.One``): timed for the calls, on the
+#: tables alf_fast built.
+COMPAT = 'alf_fast.one'
 SEED = 0
 #: Default largest tree with a hashing setup (such trees hold real data: ~9 KB a file).
 HASH_MAX = 100_000
@@ -75,6 +78,8 @@ CALLS = (
     ('search_dates', 'search(date_range={date_range!r})'),
     ('search_combined', 'search(subject, date_range, datasets)'),
     ('list_datasets', 'list_datasets(eid)'),
+    ('list_details', 'list_datasets(eid, details=True)'),
+    ('get_details', 'get_details(eid)'),
     ('load_object', "load_object(eid, 'trials')"),
     ('load_dataset', 'load_dataset(eid, {load_dataset!r})'),
 )
@@ -156,6 +161,10 @@ def _summary(call: str, out: Any, keys: dict[str, str]) -> Any:
         return _digest([keys.get(str(e), f'unknown id {e}') for e in out])
     if call == 'list_datasets':
         return _digest([str(x) for x in out])
+    if call == 'list_details':  # a pandas or a polars frame: the same rows
+        return _digest([str(x) for x in out['rel_path']])
+    if call == 'get_details':
+        return f'{out["lab"]}/{out["subject"]}/{out["date"]}/{int(out["number"]):03d}'
     if call == 'load_object':
         return {str(k): _array(v) for k, v in sorted(out.items())}
     if call == 'load_dataset':
@@ -172,6 +181,10 @@ def _child_calls(spec_path: str, start: str) -> int:
         from alf_fast import One
 
         kwargs: dict[str, Any] = {}
+    elif spec['lib'] == COMPAT:
+        from alf_fast.one.api import One
+
+        kwargs = {}
     else:
         from one.api import One
 
@@ -191,6 +204,8 @@ def _child_calls(spec_path: str, start: str) -> int:
         'search_dates': lambda o: o.search(date_range=dates),
         'search_combined': lambda o: o.search(subject=sub, date_range=dates, datasets=names),
         'list_datasets': lambda o: o.list_datasets(eid),
+        'list_details': lambda o: o.list_datasets(eid, details=True),
+        'get_details': lambda o: o.get_details(eid),
         'load_object': lambda o: o.load_object(eid, 'trials'),
         'load_dataset': lambda o: o.load_dataset(eid, spec['load_dataset']),
     }
@@ -214,7 +229,7 @@ def _child_calls(spec_path: str, start: str) -> int:
         if one is None:
             one = make()
             _emit(event='ready')
-        if eid is None and call in ('list_datasets', 'load_object', 'load_dataset'):
+        if eid is None and call not in ('one',) and not call.startswith('search'):
             _emit(call=call, error=f'session {spec["load_session"]!r} not in the tables')
             continue
         try:
@@ -515,9 +530,10 @@ def run_size(files: int, args: argparse.Namespace, data: Path, keep: bool) -> di
     entry['query'] = {k: spec_base[k] for k in ('subject', 'regex', 'date_range', 'datasets')}
     entry['labels'] = call_labels(spec_base)
     per_lib: dict[str, dict[str, Any]] = {}
-    for lib in libs:
-        tdir = outs[lib]
-        if case['results'][lib]['status'] != 'ok':
+    call_libs = (*libs, COMPAT)
+    for lib in call_libs:
+        tdir = outs.get(lib, outs['alf_fast'])
+        if lib in case['results'] and case['results'][lib]['status'] != 'ok':
             if case['results']['alf_fast']['status'] != 'ok':
                 per_lib[lib] = {'calls': {c: not_run('no tables') for c in CALL_IDS}}
                 log(f'{files:,} files: no tables for the calls of {lib}')
@@ -527,12 +543,13 @@ def run_size(files: int, args: argparse.Namespace, data: Path, keep: bool) -> di
         log(f'{files:,} files: One() and calls, {lib}')
         spec = {**spec_base, 'lib': lib, 'tables': str(tdir)}
         per_lib[lib] = measure_calls(spec, tables / f'spec_{lib}.json', cap)
-    entry['call_workers'] = {lib: per_lib[lib].get('workers') for lib in libs}
+    entry['call_workers'] = {lib: per_lib[lib].get('workers') for lib in call_libs}
     for call in CALL_IDS:
-        results = {lib: per_lib[lib]['calls'][call] for lib in libs}
+        results = {lib: per_lib[lib]['calls'][call] for lib in call_libs}
         correct = None
         if len(libs) > 1 and all(r['status'] == 'ok' for r in results.values()):
-            correct = results['ONE-api']['answer'] == results['alf_fast']['answer']
+            answers = [r['answer'] for r in results.values()]
+            correct = all(a == answers[0] for a in answers)
         entry['cases'].append(
             {'case': call, 'kind': 'call', 'results': results, 'correct': correct}
         )
@@ -661,20 +678,23 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
             '',
             f'Session loaded: `{size["load_session"]}`; subject {q["subject"]!r}, regex '
             f'{q["regex"]!r}, date range {q["date_range"]}. Each library reads the tables it '
-            'built (hash off).',
+            f'built (hash off); `{COMPAT}` (the compatible face: pandas types) reads those '
+            'alf_fast built.',
             '',
             '| call | ONE-api | ONE-api min – max | alf_fast | alf_fast min – max | '
-            'speed-up | correct |',
-            '|---|---:|---:|---:|---:|---:|:---:|',
+            f'speed-up | {COMPAT} | {COMPAT} min – max | speed-up | correct |',
+            '|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
         ]
         for case in size['cases']:
             if case['kind'] != 'call':
                 continue
             one, fast = case['results'].get('ONE-api'), case['results'].get('alf_fast')
+            compat = case['results'].get(COMPAT)
             label = size['labels'][case['case']].replace('|', '\\|')
             lines.append(
                 f'| `{label}` | {_cell(one)} | {_range(one)} | {_cell(fast)} | '
-                f'{_range(fast)} | {_ratio(one, fast)} | {_flag(case["correct"])} |'
+                f'{_range(fast)} | {_ratio(one, fast)} | {_cell(compat)} | {_range(compat)} | '
+                f'{_ratio(one, compat)} | {_flag(case["correct"])} |'
             )
         problems = [
             f'{case["case"]} ({lib}): {r["status"]}: {r["note"].strip().splitlines()[-1]}'
@@ -697,8 +717,13 @@ def write_plot(report: dict[str, Any], path: Path) -> None:
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
     sizes = report['sizes']
-    styles = {'alf_fast': ('tab:orange', 'o'), 'ONE-api': ('tab:blue', 's')}
-    for lib, (color, marker) in styles.items():
+    styles = {
+        'alf_fast': ('tab:orange', 'o'),
+        'ONE-api': ('tab:blue', 's'),
+        COMPAT: ('tab:green', '^'),
+    }
+    for lib in LIBS:
+        color, marker = styles[lib]
         for hash_files, ls in ((False, '-'), (True, '--')):
             xs, ys, dnf = [], [], []
             for size in sizes:
@@ -751,17 +776,18 @@ def write_plot(report: dict[str, Any], path: Path) -> None:
     if sizes:
         size = (both or sizes)[-1]
         calls = [c for c in size['cases'] if c['kind'] == 'call']
-        width = 0.4
-        for i, lib in enumerate(LIBS):
+        plotted = (*LIBS, COMPAT)
+        width = 0.8 / len(plotted)
+        for i, lib in enumerate(plotted):
             color = styles[lib][0]
             xs, ys = [], []
             for j, case in enumerate(calls):
                 r = case['results'].get(lib)
                 if r and r['status'] == 'ok' and r['median']:
-                    xs.append(j + (i - 0.5) * width)
+                    xs.append(j + (i - (len(plotted) - 1) / 2) * width)
                     ys.append(r['median'])
                 elif r and r['status'] != 'ok':
-                    x = j + (i - 0.5) * width
+                    x = j + (i - (len(plotted) - 1) / 2) * width
                     ax2.text(
                         x,
                         0.02,

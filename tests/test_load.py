@@ -283,7 +283,7 @@ def test_size_mismatch_is_logged(f_root, caplog):
     np.save(target, np.arange(7.0))
     for check_hash in (True, False):
         caplog.clear()
-        caplog.set_level(logging.WARNING)
+        caplog.set_level(logging.WARNING, logger='one')
         data = fast.load_dataset(EID, '_ibl_trials.goCue_times.npy', check_hash=check_hash)
         np.testing.assert_array_equal(data, np.arange(7.0))
         assert [r.getMessage() for r in caplog.records] == [
@@ -298,7 +298,7 @@ def test_md5_checked_when_table_has_hashes(f_root, caplog):
     one_make_parquet_db(f_root, hash_files=True)
     _, fast = make_pair(f_root)
     target = f_root / 'mylab/Subjects/SWC_001/2023-01-01/001/alf/_ibl_trials.choice.npy'
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.WARNING, logger='one')
     fast.load_dataset(EID, '_ibl_trials.choice.npy')
     assert not caplog.records
     np.save(target, np.array([2, 2, 2, 2, 2]))  # same size, other bytes
@@ -319,7 +319,7 @@ def test_empty_hash_skips_md5(one_ref, one_fast, caplog, monkeypatch):
 
     calls = []
     monkeypatch.setattr(listing, '_md5', lambda p: calls.append(p) or '')
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.WARNING, logger='one')
     one_fast.load_object(EID, 'wheel')
     assert calls == [] and not caplog.records
     caplog.clear()
@@ -338,7 +338,7 @@ def test_null_hash_and_size_are_skipped(f_root, caplog):
     pq.write_table(table, path)
     from alf_fast import One
 
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.WARNING, logger='one')
     data = One(cache_dir=f_root).load_object(EID, 'wheel')
     np.testing.assert_array_equal(data['position'], np.arange(4.0))
     assert not caplog.records
@@ -540,7 +540,7 @@ def test_table_without_schema_metadata(f_root, caplog):
     ref, fast = make_pair(f_root)
     with pytest.raises(TypeError):
         ref.load_object(EID3, 'trials')
-    caplog.set_level(logging.WARNING, logger='alf_fast')
+    caplog.set_level(logging.WARNING, logger='one')
     trials = fast.load_object(EID3, 'trials')
     assert list(trials) == ['intervals', 'a', 'b']
     np.testing.assert_array_equal(trials['intervals'], np.zeros((4, 2)))

@@ -23,7 +23,24 @@ import pyarrow.parquet as pq
 from alf_fast import _commit, _parquet, _update
 from alf_fast._lock import TableLock
 
-__all__ = ['IndexReport', 'Progress', 'index_tree', 'make_parquet_db']
+# ONE's other public table functions (one.alf.cache), over polars tables.
+from alf_fast._tables import (
+    load_tables,
+    merge_tables,
+    remove_missing_datasets,
+    remove_table_files,
+)
+
+__all__ = [
+    'IndexReport',
+    'Progress',
+    'index_tree',
+    'load_tables',
+    'make_parquet_db',
+    'merge_tables',
+    'remove_missing_datasets',
+    'remove_table_files',
+]
 
 _logger = logging.getLogger(__name__)
 
