@@ -10,9 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from _differential import NS, one_make_parquet_db
 from alf_fast import make_parquet_db
 from alf_fast._alf_fast import STABLE_NAMESPACE
-from conftest import NS, one_make_parquet_db
 
 SESSION_KEY = ['lab', 'subject', 'date', 'number']
 

@@ -14,11 +14,11 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from _differential import one_make_parquet_db
 from alf_fast import make_parquet_db
 from alf_fast._corpus import BAD_NAMES, BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
 from alf_fast._lock import TableLock
 from alf_fast.cache import build_cache
-from conftest import one_make_parquet_db
 
 GOOD = 'mylab/Subjects/SWC_001/2023-01-01/001'
 

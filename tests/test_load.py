@@ -290,7 +290,7 @@ def test_size_mismatch_is_logged(f_root, caplog):
 
 
 def test_md5_checked_when_table_has_hashes(f_root, caplog):
-    from conftest import one_make_parquet_db
+    from _differential import one_make_parquet_db
 
     one_make_parquet_db(f_root, hash_files=True)
     _, fast = make_pair(f_root)
@@ -427,8 +427,8 @@ def test_short_keys(one_ref, one_fast, f_root):
         one_ref.load_object(EID, 'trials', short_keys=True)
     folder = f_root / 'mylab/Subjects/SWC_001/2023-01-01/001/alf'
     np.save(folder / '_ibl_trials.feedback_times.raw.npy', np.arange(5.0))
+    from _differential import one_make_parquet_db
     from alf_fast import One
-    from conftest import one_make_parquet_db
 
     one_make_parquet_db(f_root)
     fast = One(cache_dir=f_root)

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from _differential import one_make_parquet_db
 from alf_fast._tables import DATASETS_SCHEMA, QC_ENUM, SESSIONS_SCHEMA, Bunch, load_tables
-from conftest import one_make_parquet_db
 
 ONE_FIXTURES = Path(__import__('one').__file__).parent / 'tests' / 'fixtures'
 META = {'date_created': '2024-05-06 07:08', 'origin': 'test'}
