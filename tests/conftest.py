@@ -24,7 +24,7 @@ def filter_engine(request, monkeypatch):
 @pytest.fixture(scope='session')
 def f_template(tmp_path_factory) -> Path:
     """Fixture F (contract 0.2) indexed by ONE-api with the pinned namespace. Do not modify."""
-    from alf_fast._corpus import build_fixture_f
+    from _trees import build_fixture_f
 
     root = tmp_path_factory.mktemp('F') / 'F'
     build_fixture_f(root)

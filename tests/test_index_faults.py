@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 from _differential import one_make_parquet_db
+from _trees import BAD_NAMES, BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
 from alf_fast import make_parquet_db
-from alf_fast._corpus import BAD_NAMES, BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
 from alf_fast._lock import TableLock
 from alf_fast.cache import build_cache
 

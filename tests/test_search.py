@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from _differential import one_make_parquet_db, outcome
-from alf_fast._corpus import build_edge_tree
+from _trees import build_edge_tree
 
 
 def natural(one, eids):
