@@ -39,6 +39,14 @@ _DATASET_COLUMNS = (
     ('qc', QC_TYPE, 'categorical', 'int8'),
 )
 _INDEX = {'sessions': ('id',), 'datasets': ('eid', 'id')}
+#: The pandas release whose ``to_parquet`` metadata the layout below copies, written as the
+#: metadata's ``pandas_version`` because pandas writes its own version there. It cannot be
+#: derived: pandas is not a runtime dependency, and the layout is ours, not the installed
+#: pandas'. Readers do not act on it (pyarrow's ``pandas_compat`` and pandas rebuild the frame
+#: from ``index_columns`` and ``columns`` alone), so it records which layout was copied; bump
+#: it only after checking the layout against that release (test_index compares it with ONE's
+#: tables written by the installed pandas).
+PANDAS_LAYOUT_VERSION = '3.1.1'
 _COLUMNS = {'sessions': _SESSION_COLUMNS, 'datasets': _DATASET_COLUMNS}
 
 
@@ -101,7 +109,7 @@ def _pandas_metadata(name: str, columns, n_rows: int, indexed: bool) -> dict:
         'columns': columns,
         'attributes': {},
         'creator': {'library': 'pyarrow', 'version': pa.__version__},
-        'pandas_version': '3.1.1',
+        'pandas_version': PANDAS_LAYOUT_VERSION,
     }
 
 
