@@ -27,9 +27,6 @@ __all__ = ['IndexReport', 'Progress', 'index_tree', 'make_parquet_db']
 
 _logger = logging.getLogger(__name__)
 
-#: Issue kinds that deserve a user-visible warning; non-ALF names are only logged.
-_WARN_KINDS = ('unreadable', 'vanished', 'bad_session_folder', 'duplicate_session')
-
 
 @dataclass(frozen=True)
 class Progress:
@@ -53,7 +50,9 @@ class IndexReport:
     datasets: int
     bytes: int
     seconds: float
+    #: ``(path, kind, message)`` of paths that could not be indexed (warned about).
     issues: list[tuple[str, str, str]] = field(default_factory=list)
+    #: ``(path, 'not_alf', message)`` of files skipped for a name that is not ALF (logged).
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -139,7 +138,9 @@ def _fill_lab(sessions: pa.Table, lab: str) -> pa.Table:
 def _report_issues(issues, skipped) -> None:
     for path, _kind, message in skipped:
         _logger.debug('%s: %s', path, message)
-    serious = [i for i in issues if i[1] in _WARN_KINDS]
+    # The walker keeps the two apart: `skipped` holds the non-ALF names (only logged above),
+    # and every entry of `issues` is a path it could not index, which deserves a warning.
+    serious = issues
     for path, _, message in serious:
         _logger.warning('%s: %s', path, message)
     if serious:
