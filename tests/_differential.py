@@ -103,6 +103,14 @@ def normalise(value):
     return (type(value).__name__, value)
 
 
+def both(one_ref, one_fast, method: str, *args, **kwargs) -> tuple[Outcome, Outcome]:
+    """:func:`call` of the same method with the same arguments on ONE-api's and our ``One``."""
+    return (
+        call(getattr(one_ref, method), *args, **kwargs),
+        call(getattr(one_fast, method), *args, **kwargs),
+    )
+
+
 def outcome(fn, *args, **kwargs) -> tuple:
     """``('ok', normalised result)`` or ``('raise', exception class name, message)``.
 

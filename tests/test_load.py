@@ -17,7 +17,7 @@ from _differential import (
     assert_same_data,
     assert_same_error,
     assert_same_revision_warnings,
-    call,
+    both,
 )
 from alf_fast.exceptions import (
     ALFMultipleObjectsFound,
@@ -39,13 +39,6 @@ UNORDERED = {'ALFMultipleCollectionsFound', 'ALFMultipleObjectsFound', 'ALFMulti
 def quiet_logs(caplog):
     caplog.set_level(logging.CRITICAL, logger='one')
     yield
-
-
-def both(one_ref, one_fast, method, *args, **kwargs):
-    return (
-        call(getattr(one_ref, method), *args, **kwargs),
-        call(getattr(one_fast, method), *args, **kwargs),
-    )
 
 
 def assert_same_load(ref, fast, unordered_paths=False):
