@@ -44,9 +44,14 @@ def index_tree(
 ) -> _IndexResult:
     """Walk ``root`` (GIL released) and build the sessions and datasets tables.
 
-    ``progress(files, folders, files_hashed, bytes_hashed)`` is called about five times a
-    second. Raises ``FileNotFoundError``/``NotADirectoryError`` for a bad root, ``OSError``
-    naming the file when hashing fails, ``KeyboardInterrupt`` when interrupted.
+    ``threads`` is capped at ``max(64, cores)``. ``progress(files, folders, files_hashed,
+    bytes_hashed)`` is called about five times a second. ``issues`` are ``(path, kind,
+    message)`` with kind one of ``unreadable``, ``vanished``, ``bad_session_folder``,
+    ``duplicate_session``, ``not_a_file``, ``not_utf8``, ``link_loop``, ``changing``;
+    ``skipped`` holds the ``not_alf`` names. Raises ``FileNotFoundError``/``NotADirectoryError``
+    for a bad root, ``OSError`` naming the file when hashing fails, ``KeyboardInterrupt`` when
+    interrupted (checked between chunks of a file), ``RuntimeError`` when a thread cannot start
+    or panics (with the reason).
     """
 
 def rel_path_parts(

@@ -113,7 +113,9 @@ def index_tree(
 
     raw = _index_tree(
         str(root),
-        threads=threads or 0,
+        # The extension caps the count (at max(64, cores)); this only keeps an absurd int
+        # from overflowing the conversion to a machine integer first.
+        threads=min(threads or 0, 1 << 16),
         hash_files=bool(hash_files),
         progress=_progress_callback(progress),
         **_ids_argument(hash_ids, namespace),
@@ -136,17 +138,17 @@ def _fill_lab(sessions: pa.Table, lab: str) -> pa.Table:
 
 
 def _report_issues(issues, skipped) -> None:
+    # Every issue the extension reports deserves a warning (unreadable, vanished, special
+    # files, bad or looping session folders, names that are not UTF-8, files that kept
+    # changing while hashed); non-ALF names come separately, as `skipped`, and are only logged.
     for path, _kind, message in skipped:
         _logger.debug('%s: %s', path, message)
-    # The walker keeps the two apart: `skipped` holds the non-ALF names (only logged above),
-    # and every entry of `issues` is a path it could not index, which deserves a warning.
-    serious = issues
-    for path, _, message in serious:
+    for path, _, message in issues:
         _logger.warning('%s: %s', path, message)
-    if serious:
-        shown = '; '.join(f'{p}: {m}' for p, _, m in serious[:20])
-        more = f'; and {len(serious) - 20} more (see the log)' if len(serious) > 20 else ''
-        warnings.warn(f'{len(serious)} path(s) could not be indexed: {shown}{more}', stacklevel=3)
+    if issues:
+        shown = '; '.join(f'{p}: {m}' for p, _, m in issues[:20])
+        more = f'; and {len(issues) - 20} more (see the log)' if len(issues) > 20 else ''
+        warnings.warn(f'{len(issues)} path(s) could not be indexed: {shown}{more}', stacklevel=3)
 
 
 def _check_root(root_dir) -> Path:

@@ -1,5 +1,5 @@
-//! The one error type of the core. Every variant names the path it is about, so that a message
-//! reaching a user always says which file or folder is at fault.
+//! The one error type of the core. Every variant about input names the path it is about, so
+//! that a message reaching a user always says which file or folder is at fault.
 
 use std::io;
 use std::path::PathBuf;
@@ -38,6 +38,19 @@ pub enum Error {
     /// The caller asked the operation to stop (e.g. Ctrl-C in Python).
     #[error("interrupted")]
     Cancelled,
+    /// A worker thread could not be started (the system is out of threads or memory).
+    #[error("{message}")]
+    Thread {
+        /// Which thread, and the system's reason.
+        message: String,
+    },
+    /// A worker thread panicked. This is a bug; it is reported with the panic's message
+    /// instead of hanging the other threads or dying silently.
+    #[error("indexer thread panicked (a bug in alf_fast, please report it): {message}")]
+    Panic {
+        /// The panic's message.
+        message: String,
+    },
     /// Building an Arrow batch failed; a bug rather than bad input.
     #[error("arrow: {0}")]
     Arrow(#[from] arrow_schema::ArrowError),

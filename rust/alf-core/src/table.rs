@@ -48,8 +48,8 @@ pub struct DatasetStream {
     eids: Vec<String>,
     /// Whether ids are UUIDs (`Dataset::id`) rather than the relative paths.
     uuid_ids: bool,
-    /// md5 of each dataset, in walk order.
-    hashes: Option<Vec<[u8; 16]>>,
+    /// md5 of each dataset, in walk order (`None` where it could not be computed).
+    hashes: Option<Vec<Option<[u8; 16]>>>,
     /// Walk indices in output order.
     order: Vec<u32>,
     pos: usize,
@@ -109,7 +109,10 @@ impl DatasetStream {
             rel.append_value(&d.rel_path);
             size.append_value(d.size);
             match &self.hashes {
-                Some(h) => hash.append_value(hex(&h[i])),
+                Some(h) => match &h[i] {
+                    Some(digest) => hash.append_value(hex(digest)),
+                    None => hash.append_null(),
+                },
                 None => hash.append_null(),
             }
             mtime.push(d.mtime_ns);
@@ -166,11 +169,14 @@ fn qc_not_set(n: usize) -> DictionaryArray<Int8Type> {
 }
 
 /// Builds both tables from a walk (consumed: its datasets move into the stream). `hashes`,
-/// when given, holds one md5 per dataset in walk order; otherwise the `hash` column is null
-/// (not ONE's empty string, which makes every later load re-hash). UUIDs are computed on
-/// `threads` threads; rows are sorted by id as ONE sorts them, or kept in ONE's discovery order
-/// for [`IdScheme::Strings`].
-pub fn build(walk: Walk, scheme: IdScheme, hashes: Option<Vec<[u8; 16]>>) -> Result<Tables> {
+/// when given, holds one md5 per dataset in walk order; a hash not computed is null (not ONE's
+/// empty string, which makes every later load re-hash). Rows are sorted by id as ONE sorts
+/// them, or kept in ONE's discovery order for [`IdScheme::Strings`].
+pub fn build(
+    walk: Walk,
+    scheme: IdScheme,
+    hashes: Option<Vec<Option<[u8; 16]>>>,
+) -> Result<Tables> {
     let n_ses = walk.sessions.len();
     let ses_ids: Option<Vec<Uuid>> = match scheme {
         IdScheme::Strings => None,

@@ -18,13 +18,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use crossbeam_deque::{Steal, Stealer, Worker};
 
 use crate::error::{Error, Result};
+use crate::hash::{special_type, Stamp};
 use crate::ids::IdScheme;
 use crate::spec::{self, SessionParts};
+pub use crate::threads::default_threads;
+use crate::threads::{self, join_all, spawn_worker, Faults, QuitOnPanic};
 
 /// Counters shared with the caller while a walk or a hashing pass runs, for progress display,
 /// plus a flag the caller sets to stop early.
@@ -38,12 +41,17 @@ pub struct Progress {
     pub files_hashed: AtomicU64,
     /// Bytes hashed so far.
     pub bytes_hashed: AtomicU64,
-    /// Set by the caller to stop the operation; it then returns [`Error::Cancelled`].
+    /// Set by the caller to stop the operation; it then returns [`Error::Cancelled`]. Only
+    /// the caller sets it: a run that fails leaves it alone, so a `Progress` can be reused.
     pub cancel: AtomicBool,
+    /// Faults injected by tests.
+    #[doc(hidden)]
+    pub faults: Faults,
 }
 
 impl Progress {
-    fn cancelled(&self) -> bool {
+    /// True once the caller has asked the operation to stop.
+    pub fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
     }
 }
@@ -93,6 +101,17 @@ pub enum IssueKind {
     BadSessionFolder,
     /// A second session folder with the same session string id as an earlier one (skipped).
     DuplicateSession,
+    /// An entry named like a dataset that is not a regular file (FIFO, socket, device),
+    /// skipped without being opened.
+    NotAFile,
+    /// A name that is not valid UTF-8 where a dataset or a folder that may hold sessions was
+    /// expected (skipped; ALF names are text).
+    NotUtf8,
+    /// A session-shaped link to one of its own ancestors: indexing it would index the tree
+    /// again inside itself (skipped).
+    LinkLoop,
+    /// A file that changed while it was hashed, every time it was read: indexed with no hash.
+    Changing,
 }
 
 /// A path the walk could not index, with the reason.
@@ -151,21 +170,19 @@ struct Shared<'a> {
     /// Folders pushed but not finished; zero means the walk is over.
     pending: AtomicUsize,
     next_session: AtomicUsize,
+    /// Set when a worker panics, so that the others stop instead of waiting for its folders.
+    quit: AtomicBool,
     root_len: usize,
     ids: IdScheme,
     progress: &'a Progress,
 }
 
-/// Number of threads used when the caller does not say.
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// Walks `root` with `threads` threads (0 means [`default_threads`]), computing each
-/// dataset's id by `ids`.
+/// Walks `root` with `threads` threads (0 means [`default_threads`]; more than
+/// [`threads::max_threads`] are capped), computing each dataset's id by `ids`.
 ///
-/// Fails only when the root itself is unusable (missing, not a folder, not UTF-8) or the walk
-/// is cancelled; every other problem becomes an [`Issue`].
+/// Fails only when the root itself is unusable (missing, not a folder, not UTF-8), a thread
+/// cannot be started or panics, or the walk is cancelled; every other problem becomes an
+/// [`Issue`].
 pub fn walk(root: &Path, threads: usize, ids: IdScheme, progress: &Progress) -> Result<Walk> {
     let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
     if !root.is_dir() {
@@ -178,17 +195,14 @@ pub fn walk(root: &Path, threads: usize, ids: IdScheme, progress: &Progress) -> 
             message: "path is not valid UTF-8".into(),
         })?
         .to_owned();
-    let threads = if threads == 0 {
-        default_threads()
-    } else {
-        threads
-    };
+    let threads = threads::resolve(threads);
 
     let workers: Vec<Worker<Job>> = (0..threads).map(|_| Worker::new_lifo()).collect();
     let shared = Shared {
         stealers: workers.iter().map(Worker::stealer).collect(),
         pending: AtomicUsize::new(0),
         next_session: AtomicUsize::new(0),
+        quit: AtomicBool::new(false),
         root_len: root_str.len(),
         ids,
         progress,
@@ -207,19 +221,28 @@ pub fn walk(root: &Path, threads: usize, ids: IdScheme, progress: &Progress) -> 
     );
 
     let mut collectors: Vec<Collector> = std::thread::scope(|scope| {
-        let handles: Vec<_> = workers
-            .into_iter()
-            .enumerate()
-            .map(|(i, worker)| {
-                let shared = &shared;
-                scope.spawn(move || run_worker(i, &worker, shared))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("walker thread panicked"))
-            .collect()
-    });
+        let mut handles = Vec::with_capacity(threads);
+        let mut failed = None;
+        for (i, worker) in workers.into_iter().enumerate() {
+            let shared = &shared;
+            match spawn_worker(scope, "alf-walk", i, progress, move || {
+                run_worker(i, &worker, shared)
+            }) {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    // Stop the threads already running; the walk has failed.
+                    shared.quit.store(true, Ordering::Relaxed);
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        let joined = join_all(handles);
+        match failed {
+            Some(e) => Err(e),
+            None => joined,
+        }
+    })?;
     if progress.cancelled() {
         return Err(Error::Cancelled);
     }
@@ -233,10 +256,11 @@ fn push(worker: &Worker<Job>, shared: &Shared<'_>, job: Job) {
 }
 
 fn run_worker(index: usize, worker: &Worker<Job>, shared: &Shared<'_>) -> Collector {
+    let _guard = QuitOnPanic(&shared.quit);
     let mut out = Collector::default();
     let mut idle_rounds = 0u32;
     loop {
-        if shared.progress.cancelled() {
+        if shared.progress.cancelled() || shared.quit.load(Ordering::Relaxed) {
             break;
         }
         match worker.pop().or_else(|| steal(index, worker, shared)) {
@@ -281,6 +305,7 @@ fn steal(index: usize, worker: &Worker<Job>, shared: &Shared<'_>) -> Option<Job>
 
 fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut Collector) {
     shared.progress.dirs.fetch_add(1, Ordering::Relaxed);
+    shared.progress.faults.maybe_panic(Path::new(&job.path));
     let entries = match fs::read_dir(&job.path) {
         Ok(entries) => entries,
         Err(e) => {
@@ -300,14 +325,7 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
         };
         let name = entry.file_name();
         let Some(name) = name.to_str() else {
-            // Not UTF-8, so it cannot be an ALF name nor part of an ALF session path.
-            if job.session.is_some() {
-                out.skipped.push(Issue {
-                    path: entry.path(),
-                    kind: IssueKind::NotAlf,
-                    message: "name is not valid UTF-8".into(),
-                });
-            }
+            not_utf8(&entry, job.session.is_some(), out);
             continue;
         };
         let file_type = match entry.file_type() {
@@ -345,6 +363,10 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
             // which also keeps the walk safe from link cycles.
             let path = join(&job.path, name);
             if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
+                if spec::session_at_end(&path).is_some() && links_to_ancestor(&job.path, &path, out)
+                {
+                    continue;
+                }
                 if let Some(session) = session_for_dir(shared, &path, name.len(), out) {
                     let session = Some(session);
                     push(worker, shared, Job { path, session });
@@ -352,6 +374,51 @@ fn read_folder(job: &Job, worker: &Worker<Job>, shared: &Shared<'_>, out: &mut C
             }
         }
     }
+}
+
+/// Reports an entry whose name is not UTF-8 where it matters: a folder that may hold sessions
+/// or datasets, or a file inside a session named like a dataset. Such a name cannot be ALF, and
+/// ONE would record a row it cannot load; skipping it silently would hide data.
+fn not_utf8(entry: &fs::DirEntry, in_session: bool, out: &mut Collector) {
+    let name = entry.file_name();
+    let bytes = name.as_encoded_bytes();
+    let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+    let message = if is_dir && !in_session && bytes.first() == Some(&b'.') {
+        return; // hidden folders are not searched outside sessions anyway
+    } else if is_dir {
+        "skipped with everything below it: the folder name is not valid UTF-8"
+    } else if in_session && bytes.iter().filter(|&&b| b == b'.').count() >= 2 {
+        "skipped: the file name is not valid UTF-8"
+    } else {
+        return; // not a dataset candidate
+    };
+    out.issues.push(Issue {
+        path: entry.path(),
+        kind: IssueKind::NotUtf8,
+        message: message.into(),
+    });
+}
+
+/// True (and reported) if the folder link `link` in `parent` points at `parent` or one of its
+/// ancestors: indexed as a session, it would hold the whole tree again.
+fn links_to_ancestor(parent: &str, link: &str, out: &mut Collector) -> bool {
+    // `parent` is canonical: the walk starts from the canonical root and follows no links
+    // outside sessions.
+    let Ok(target) = fs::canonicalize(link) else {
+        return false;
+    };
+    if !Path::new(parent).starts_with(&target) {
+        return false;
+    }
+    out.issues.push(Issue {
+        path: PathBuf::from(link),
+        kind: IssueKind::LinkLoop,
+        message: format!(
+            "skipped: a link to {}, a folder that contains the link (a loop)",
+            target.display()
+        ),
+    });
+    true
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -386,6 +453,14 @@ fn session_for_dir(
     }
     let trimmed = path.trim_end_matches('/');
     let (mut parts, start) = spec::session_at_end(trimmed)?;
+    if let Some(message) = partial_name(trimmed, &parts, start, shared.root_len) {
+        out.issues.push(Issue {
+            path: PathBuf::from(path),
+            kind: IssueKind::BadSessionFolder,
+            message: format!("not indexed as a session: {message}"),
+        });
+        return None;
+    }
     if !spec::is_real_date(&parts.date) {
         out.issues.push(Issue {
             path: PathBuf::from(path),
@@ -431,6 +506,37 @@ fn session_for_dir(
         string_id,
         prefix_len: trimmed.len() + 1,
     }))
+}
+
+/// Why the session ending `path` must not be recorded as ONE's pattern found it, if it must not:
+/// the pattern is not anchored at a folder boundary, so for a subject folder `S\n2` (or
+/// `my subject`) it finds the subject `2` (`subject`), a different subject's name. A subject
+/// folder must be a whole ALF name. A lab folder may keep ONE's reading (`lab-x` is lab `x`,
+/// which ONE's tables and ours agree on) unless its name holds a control character such as a
+/// newline: a crafted name, never a lab.
+fn partial_name(path: &str, parts: &SessionParts, start: usize, root_len: usize) -> Option<String> {
+    let component_ending = |end: usize| {
+        let begin = path[..end].rfind('/').map_or(0, |i| i + 1);
+        &path[begin..end]
+    };
+    let subject_end = path.len() - parts.number.len() - parts.date.len() - 2;
+    let subject_start = subject_end - parts.subject.len();
+    let whole = |at: usize| at == 0 || path.as_bytes()[at - 1] == b'/';
+    if !whole(subject_start) {
+        return Some(format!(
+            "the subject folder {:?} is not a valid ALF subject name (letters, digits, '_', '.', '-')",
+            component_ending(subject_end)
+        ));
+    }
+    if let Some(lab) = &parts.lab {
+        let lab_folder = component_ending(start + lab.len());
+        if start > root_len && !whole(start) && lab_folder.chars().any(char::is_control) {
+            return Some(format!(
+                "the lab folder {lab_folder:?} holds a control character; it is not a lab name"
+            ));
+        }
+    }
+    None
 }
 
 fn add_dataset(
@@ -494,11 +600,19 @@ fn add_dataset(
     if meta.is_dir() {
         return;
     }
-    let mtime_ns = meta
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    // A FIFO or a device would block or never end when read, and a socket cannot be read:
+    // only regular files (and links to them) are datasets.
+    if let Some(kind) = special_type(&meta) {
+        out.issues.push(Issue {
+            path: PathBuf::from(join(dir, name)),
+            kind: IssueKind::NotAFile,
+            message: format!(
+                "skipped: named like a dataset, but {kind} rather than a regular file"
+            ),
+        });
+        return;
+    }
+    let Stamp { size, mtime_ns } = Stamp::of(&meta);
     shared.progress.files.fetch_add(1, Ordering::Relaxed);
     let id = shared
         .ids
@@ -508,7 +622,7 @@ fn add_dataset(
         id,
         session: ctx.temp_id,
         rel_path: rel_path.into_boxed_str(),
-        size: meta.len(),
+        size,
         mtime_ns,
     });
 }

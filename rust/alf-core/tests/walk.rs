@@ -182,9 +182,13 @@ fn stable_ids_are_sorted_and_unique() {
     let mut sorted = pairs.clone();
     sorted.sort();
     assert_eq!(pairs, sorted);
+    // Rows are sorted by (eid, id), not by id: sort before looking for duplicates, or a
+    // duplicate across sessions would go unseen.
     let mut dataset_ids: Vec<&String> = pairs.iter().map(|(_, id)| id).collect();
+    dataset_ids.sort_unstable();
     dataset_ids.dedup();
     assert_eq!(dataset_ids.len(), pairs.len());
+    assert!(pairs.len() > 1);
 }
 
 #[test]

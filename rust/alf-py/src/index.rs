@@ -7,9 +7,10 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
+use alf_core::threads::{panic_message, Faults};
 use alf_core::{IdScheme, IndexOptions, Issue, IssueKind, Progress};
 use arrow_array::RecordBatchIterator;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyRecordBatchReader;
@@ -25,6 +26,10 @@ fn kind_name(kind: IssueKind) -> &'static str {
         IssueKind::NotAlf => "not_alf",
         IssueKind::BadSessionFolder => "bad_session_folder",
         IssueKind::DuplicateSession => "duplicate_session",
+        IssueKind::NotAFile => "not_a_file",
+        IssueKind::NotUtf8 => "not_utf8",
+        IssueKind::LinkLoop => "link_loop",
+        IssueKind::Changing => "changing",
     }
 }
 
@@ -74,22 +79,37 @@ pub fn index_tree<'py>(
         hash_files,
         ids,
     };
-    let counters = Arc::new(Progress::default());
+    let counters = Arc::new(Progress {
+        // A hidden hook for tests of the failure paths (a panicking or unstartable thread).
+        faults: std::env::var("ALF_FAST_TEST_FAULT")
+            .map(|spec| Faults::parse(&spec))
+            .unwrap_or_default(),
+        ..Progress::default()
+    });
     let (tx, rx) = mpsc::channel();
     // `detach` needs a `Sync` closure; a receiver is only `Send`.
     let rx = std::sync::Mutex::new(rx);
     let worker_counters = Arc::clone(&counters);
-    let handle = std::thread::spawn(move || {
-        // The receiver only goes away if the caller already returned with an error.
-        let _ = tx.send(alf_core::index(&root, &options, &worker_counters));
-    });
+    let handle = std::thread::Builder::new()
+        .name("alf-index".into())
+        .spawn(move || {
+            // The receiver only goes away if the caller already returned with an error.
+            let _ = tx.send(alf_core::index(&root, &options, &worker_counters));
+        })
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot start the indexer thread: {e}")))?;
     let outcome = loop {
         match py.detach(|| rx.lock().expect("poisoned").recv_timeout(TICK)) {
             Ok(outcome) => break outcome,
             Err(RecvTimeoutError::Disconnected) => {
-                return Err(pyo3::exceptions::PyRuntimeError::new_err(
-                    "indexer thread died",
-                ))
+                // The thread ended without sending: it panicked outside the worker threads
+                // (whose panics come back as errors). Say what the panic said.
+                let message = match py.detach(|| handle.join()) {
+                    Err(payload) => panic_message(payload.as_ref()),
+                    Ok(()) => "ended without a result".to_owned(),
+                };
+                return Err(PyRuntimeError::new_err(format!(
+                    "indexer thread panicked (a bug in alf_fast, please report it): {message}"
+                )));
             }
             Err(RecvTimeoutError::Timeout) => {
                 let report = match &progress {
