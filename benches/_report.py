@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from _timing import fmt_bytes, fmt_count, fmt_seconds
-from _worker import LIBS
+from _worker import COMPAT, LIBS
 
 
 def _cell(r: dict[str, Any] | None) -> str:
@@ -106,20 +106,23 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
             '',
             f'Session loaded: `{size["load_session"]}`; subject {q["subject"]!r}, regex '
             f'{q["regex"]!r}, date range {q["date_range"]}. Each library reads the tables it '
-            'built (hash off).',
+            f'built (hash off); `{COMPAT}` (the compatible face: pandas types) reads those '
+            'alf_fast built.',
             '',
             '| call | ONE-api | ONE-api min – max | alf_fast | alf_fast min – max | '
-            'speed-up | correct |',
-            '|---|---:|---:|---:|---:|---:|:---:|',
+            f'speed-up | {COMPAT} | {COMPAT} min – max | speed-up | correct |',
+            '|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
         ]
         for case in size['cases']:
             if case['kind'] != 'call':
                 continue
             one, fast = case['results'].get('ONE-api'), case['results'].get('alf_fast')
+            compat = case['results'].get(COMPAT)
             label = size['labels'][case['case']].replace('|', '\\|')
             lines.append(
                 f'| `{label}` | {_cell(one)} | {_range(one)} | {_cell(fast)} | '
-                f'{_range(fast)} | {_ratio(one, fast)} | {_flag(case["correct"])} |'
+                f'{_range(fast)} | {_ratio(one, fast)} | {_cell(compat)} | {_range(compat)} | '
+                f'{_ratio(one, compat)} | {_flag(case["correct"])} |'
             )
         problems = [
             f'{case["case"]} ({lib}): {r["status"]}: {r["note"].strip().splitlines()[-1]}'
@@ -142,8 +145,13 @@ def write_plot(report: dict[str, Any], path: Path) -> None:
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
     sizes = report['sizes']
-    styles = {'alf_fast': ('tab:orange', 'o'), 'ONE-api': ('tab:blue', 's')}
-    for lib, (color, marker) in styles.items():
+    styles = {
+        'alf_fast': ('tab:orange', 'o'),
+        'ONE-api': ('tab:blue', 's'),
+        COMPAT: ('tab:green', '^'),
+    }
+    for lib in LIBS:
+        color, marker = styles[lib]
         for hash_files, ls in ((False, '-'), (True, '--')):
             xs, ys, dnf = [], [], []
             for size in sizes:
@@ -196,17 +204,18 @@ def write_plot(report: dict[str, Any], path: Path) -> None:
     if sizes:
         size = (both or sizes)[-1]
         calls = [c for c in size['cases'] if c['kind'] == 'call']
-        width = 0.4
-        for i, lib in enumerate(LIBS):
+        plotted = (*LIBS, COMPAT)
+        width = 0.8 / len(plotted)
+        for i, lib in enumerate(plotted):
             color = styles[lib][0]
             xs, ys = [], []
             for j, case in enumerate(calls):
                 r = case['results'].get(lib)
                 if r and r['status'] == 'ok' and r['median']:
-                    xs.append(j + (i - 0.5) * width)
+                    xs.append(j + (i - (len(plotted) - 1) / 2) * width)
                     ys.append(r['median'])
                 elif r and r['status'] != 'ok':
-                    x = j + (i - 0.5) * width
+                    x = j + (i - (len(plotted) - 1) / 2) * width
                     ax2.text(
                         x,
                         0.02,

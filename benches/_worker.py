@@ -25,6 +25,9 @@ from typing import Any
 SCRIPT = Path(__file__).resolve()
 #: The libraries compared, as named in the results.
 LIBS = ('ONE-api', 'alf_fast')
+#: The compatible face (pandas types, ``alf_fast.one.api.One``): timed for the calls, on the
+#: tables alf_fast built.
+COMPAT = 'alf_fast.one'
 
 #: (id, label template) of the timed calls, in the order they run.
 CALLS = (
@@ -35,6 +38,8 @@ CALLS = (
     ('search_dates', 'search(date_range={date_range!r})'),
     ('search_combined', 'search(subject, date_range, datasets)'),
     ('list_datasets', 'list_datasets(eid)'),
+    ('list_details', 'list_datasets(eid, details=True)'),
+    ('get_details', 'get_details(eid)'),
     ('load_object', "load_object(eid, 'trials')"),
     ('load_dataset', 'load_dataset(eid, {load_dataset!r})'),
 )
@@ -107,6 +112,10 @@ def _summary(call: str, out: Any, keys: dict[str, str]) -> Any:
         return _digest([keys.get(str(e), f'unknown id {e}') for e in out])
     if call == 'list_datasets':
         return _digest([str(x) for x in out])
+    if call == 'list_details':  # a pandas or a polars frame: the same rows
+        return _digest([str(x) for x in out['rel_path']])
+    if call == 'get_details':
+        return f'{out["lab"]}/{out["subject"]}/{out["date"]}/{int(out["number"]):03d}'
     if call == 'load_object':
         return {str(k): _array(v) for k, v in sorted(out.items())}
     if call == 'load_dataset':
@@ -123,6 +132,10 @@ def child_calls(spec_path: str, start: str) -> int:
         from alf_fast import One
 
         kwargs: dict[str, Any] = {}
+    elif spec['lib'] == COMPAT:
+        from alf_fast.one.api import One
+
+        kwargs = {}
     else:
         from one.api import One
 
@@ -142,6 +155,8 @@ def child_calls(spec_path: str, start: str) -> int:
         'search_dates': lambda o: o.search(date_range=dates),
         'search_combined': lambda o: o.search(subject=sub, date_range=dates, datasets=names),
         'list_datasets': lambda o: o.list_datasets(eid),
+        'list_details': lambda o: o.list_datasets(eid, details=True),
+        'get_details': lambda o: o.get_details(eid),
         'load_object': lambda o: o.load_object(eid, 'trials'),
         'load_dataset': lambda o: o.load_dataset(eid, spec['load_dataset']),
     }
@@ -165,7 +180,7 @@ def child_calls(spec_path: str, start: str) -> int:
         if one is None:
             one = make()
             _emit(event='ready')
-        if eid is None and call in ('list_datasets', 'load_object', 'load_dataset'):
+        if eid is None and call not in ('one',) and not call.startswith('search'):
             _emit(call=call, error=f'session {spec["load_session"]!r} not in the tables')
             continue
         try:

@@ -42,7 +42,7 @@ from typing import Any
 from _bench_trees import build_tree, ensure_tree, remove_tree
 from _report import write_markdown, write_plot
 from _timing import fmt_bytes, fmt_seconds, machine_info, run_capped, summarize, time_command
-from _worker import CALL_IDS, CALLS
+from _worker import CALL_IDS, CALLS, COMPAT
 from _worker import SCRIPT as WORKER
 
 SCRIPT = Path(__file__).resolve()
@@ -312,9 +312,10 @@ def run_size(files: int, args: argparse.Namespace, data: Path, keep: bool) -> di
     entry['query'] = {k: spec_base[k] for k in ('subject', 'regex', 'date_range', 'datasets')}
     entry['labels'] = call_labels(spec_base)
     per_lib: dict[str, dict[str, Any]] = {}
-    for lib in libs:
-        tdir = outs[lib]
-        if case['results'][lib]['status'] != 'ok':
+    call_libs = (*libs, COMPAT)
+    for lib in call_libs:
+        tdir = outs.get(lib, outs['alf_fast'])
+        if lib in case['results'] and case['results'][lib]['status'] != 'ok':
             if case['results']['alf_fast']['status'] != 'ok':
                 per_lib[lib] = {'calls': {c: not_run('no tables') for c in CALL_IDS}}
                 log(f'{files:,} files: no tables for the calls of {lib}')
@@ -324,12 +325,13 @@ def run_size(files: int, args: argparse.Namespace, data: Path, keep: bool) -> di
         log(f'{files:,} files: One() and calls, {lib}')
         spec = {**spec_base, 'lib': lib, 'tables': str(tdir)}
         per_lib[lib] = measure_calls(spec, tables / f'spec_{lib}.json', cap)
-    entry['call_workers'] = {lib: per_lib[lib].get('workers') for lib in libs}
+    entry['call_workers'] = {lib: per_lib[lib].get('workers') for lib in call_libs}
     for call in CALL_IDS:
-        results = {lib: per_lib[lib]['calls'][call] for lib in libs}
+        results = {lib: per_lib[lib]['calls'][call] for lib in call_libs}
         correct = None
         if len(libs) > 1 and all(r['status'] == 'ok' for r in results.values()):
-            correct = results['ONE-api']['answer'] == results['alf_fast']['answer']
+            answers = [r['answer'] for r in results.values()]
+            correct = all(a == answers[0] for a in answers)
         entry['cases'].append(
             {'case': call, 'kind': 'call', 'results': results, 'correct': correct}
         )

@@ -165,10 +165,15 @@ def revision_warnings(caught) -> tuple[int, frozenset, frozenset]:
 
 
 def assert_same_revision_warnings(ref: Outcome, fast: Outcome) -> None:
-    """Same datasets reported without a default revision, same mixed revisions."""
+    """Datasets reported without a default revision are among ONE's, same mixed revisions.
+
+    Among, not equal: alf_fast reports only datasets that exist in several revisions, where
+    ONE reports every dataset of a table without a ``default_revision`` column (a deliberate
+    difference, tested exactly in test_revision_warning.py).
+    """
     n_ref, named_ref, mixed_ref = revision_warnings(ref.warnings)
     n_fast, named_fast, mixed_fast = revision_warnings(fast.warnings)
-    assert n_fast == n_ref
+    assert n_fast <= n_ref
     assert named_fast <= named_ref
     assert mixed_fast == mixed_ref
 

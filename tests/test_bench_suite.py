@@ -28,6 +28,9 @@ def results(tmp_path_factory) -> Path:
     return out
 
 
+libs_setup = ('ONE-api', 'alf_fast')
+
+
 def test_json_is_complete(results):
     report = json.loads((results / 'results.json').read_text())
     machine = report['machine']
@@ -40,9 +43,11 @@ def test_json_is_complete(results):
     assert size['find']['status'] == 'ok' and len(size['find']['runs']) == 1
     cases = {c['case']: c for c in size['cases']}
     assert {'setup', 'setup_hash', 'one', 'load_object', 'load_dataset'} <= set(cases)
-    assert sum(c['kind'] == 'call' for c in size['cases']) == 9
+    assert {'list_details', 'get_details'} <= set(cases)
+    assert sum(c['kind'] == 'call' for c in size['cases']) == 11
     for case in size['cases']:
-        for lib in ('ONE-api', 'alf_fast'):
+        libs = ('ONE-api', 'alf_fast', 'alf_fast.one') if case['kind'] == 'call' else libs_setup
+        for lib in libs:
             r = case['results'][lib]
             assert r['status'] == 'ok', (case['case'], lib, r.get('note'))
             assert len(r['runs']) == 1 and r['min'] <= r['median'] <= r['max']

@@ -410,6 +410,7 @@ def test_setup_existing_tables(f_root, fake_indexer, monkeypatch):
     One.setup(f_root, silent=True)  # silent: existing tables kept, never rebuilt
     answers = iter(['Y', 'yes', 'y'])
     prompts = []
+    monkeypatch.setattr('alf_fast._prompt.interactive', lambda: True)
     monkeypatch.setattr('builtins.input', lambda p: prompts.append(p) or next(answers))
     One.setup(f_root)
     One.setup(str(f_root))
@@ -422,6 +423,7 @@ def test_setup_existing_tables(f_root, fake_indexer, monkeypatch):
 def test_setup_prompts_for_folder(bare_f, fake_indexer, monkeypatch):
     from alf_fast import One
 
+    monkeypatch.setattr('alf_fast._prompt.interactive', lambda: True)
     monkeypatch.setattr('builtins.input', lambda prompt: str(bare_f))
     assert len(One.setup().search()) == 5
     monkeypatch.chdir(bare_f)

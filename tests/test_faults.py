@@ -348,7 +348,7 @@ def test_unreadable_root_is_an_error_and_keeps_the_tables(tree):
         )
     finally:
         root.chmod(0o755)
-    assert proc.returncode == 1, proc.stderr
+    assert proc.returncode == 2, proc.stderr  # an input error (README: exit status)
     assert str(root) in proc.stderr and 'cannot be read' in proc.stderr
     assert 'Traceback' not in proc.stderr
     assert {p.name: p.read_bytes() for p in out.glob('*.pqt')} == saved

@@ -417,7 +417,7 @@ def test_cli_refuses_and_allows_an_empty_tree(indexed_then_emptied):
     root, out = indexed_then_emptied
     cli = [sys.executable, '-m', 'alf_fast.cli', 'setup', str(root), '--out', str(out), '--quiet']
     proc = subprocess.run(cli, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1 and '--allow-empty' in proc.stderr
+    assert proc.returncode == 2 and '--allow-empty' in proc.stderr  # an input error
     assert 'Traceback' not in proc.stderr
     proc = subprocess.run([*cli, '--allow-empty'], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -170,8 +170,8 @@ def test_load_file_content(alf_dir, name, mmap, caplog):
 def test_load_file_content_special(alf_dir):
     files = alf_dir / 'files'
     assert fio.load_file_content(None) is None and fio.load_file_content('') is None
-    npz = fio.load_file_content(files / 'a.z2.npz')
-    assert sorted(npz.files) == ['x', 'y']
+    with fio.load_file_content(files / 'a.z2.npz') as npz:  # an open archive, as in ONE
+        assert sorted(npz.files) == ['x', 'y']
     with pytest.raises(ValueError, match=r'a\.obj\.npy: the array holds Python objects'):
         fio.load_file_content(files / 'a.obj.npy')  # deliberate difference: ONE unpickles
     obj = fio.load_file_content(files / 'a.obj.npy', allow_pickle=True)

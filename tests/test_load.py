@@ -2,7 +2,9 @@
 
 import logging
 import os
+import re
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ from _differential import (
 from alf_fast.exceptions import (
     ALFMultipleObjectsFound,
     ALFObjectNotFound,
+    ALFWarning,
 )
 
 # Every test runs on both paths of filter_datasets (Python lists and polars).
@@ -273,7 +276,7 @@ def test_size_mismatch_is_logged(f_root, caplog):
     np.save(target, np.arange(7.0))
     for check_hash in (True, False):
         caplog.clear()
-        caplog.set_level(logging.WARNING)
+        caplog.set_level(logging.WARNING, logger='one')
         data = fast.load_dataset(EID, '_ibl_trials.goCue_times.npy', check_hash=check_hash)
         np.testing.assert_array_equal(data, np.arange(7.0))
         assert [r.getMessage() for r in caplog.records] == [
@@ -288,7 +291,7 @@ def test_md5_checked_when_table_has_hashes(f_root, caplog):
     one_make_parquet_db(f_root, hash_files=True)
     _, fast = make_pair(f_root)
     target = f_root / 'mylab/Subjects/SWC_001/2023-01-01/001/alf/_ibl_trials.choice.npy'
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.WARNING, logger='one')
     fast.load_dataset(EID, '_ibl_trials.choice.npy')
     assert not caplog.records
     np.save(target, np.array([2, 2, 2, 2, 2]))  # same size, other bytes
@@ -309,7 +312,7 @@ def test_empty_hash_skips_md5(one_ref, one_fast, caplog, monkeypatch):
 
     calls = []
     monkeypatch.setattr(listing, '_md5', lambda p: calls.append(p) or '')
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.WARNING, logger='one')
     one_fast.load_object(EID, 'wheel')
     assert calls == [] and not caplog.records
     caplog.clear()
@@ -328,7 +331,7 @@ def test_null_hash_and_size_are_skipped(f_root, caplog):
     pq.write_table(table, path)
     from alf_fast import One
 
-    caplog.set_level(logging.WARNING)
+    caplog.set_level(logging.WARNING, logger='one')
     data = One(cache_dir=f_root).load_object(EID, 'wheel')
     np.testing.assert_array_equal(data['position'], np.arange(4.0))
     assert not caplog.records
@@ -361,7 +364,11 @@ def test_loaded_arrays_are_writable_like_one(one_ref, one_fast, f_template):
     """Issue 7.3: ONE scripts write into loaded arrays; the files must not change."""
     before = {p: p.read_bytes() for p in f_template.rglob('*.npy')}
     for one in (one_ref, one_fast):
-        trials = one.load_object(EID, 'trials')
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            trials = one.load_object(EID, 'trials')
+        # ONE names every trials dataset, alf_fast the one in several revisions
+        assert any(re.match('No default revision .*intervals', str(w.message)) for w in caught)
         for value in trials.values():
             assert value.flags.writeable
             value[np.isnan(value)] = 0
@@ -386,7 +393,8 @@ def test_large_datasets_mapped_copy_on_write(one_fast, f_template, monkeypatch):
     assert isinstance(data, np.memmap) and data.mode == 'c' and data.flags.writeable
     data[:] = 9
     assert path.read_bytes() == before
-    trials = one_fast.load_object(EID, 'trials')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        trials = one_fast.load_object(EID, 'trials')
     assert all(isinstance(v, np.memmap) and v.flags.writeable for v in trials.values())
 
 
@@ -403,7 +411,8 @@ def test_mmap_off(f_template, monkeypatch):
 
 
 def test_mmap_per_call(one_fast):
-    trials = one_fast.load_object(EID, 'trials', mmap=False)
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        trials = one_fast.load_object(EID, 'trials', mmap=False)
     assert all(type(v) is np.ndarray for v in trials.values())
     wheel = one_fast.load_collection(EID, 'alf', object='wheel', mmap=False)['wheel']
     assert type(wheel['position']) is np.ndarray
@@ -425,8 +434,10 @@ def test_short_keys(one_ref, one_fast, f_root):
 
     one_make_parquet_db(f_root)
     fast = One(cache_dir=f_root)
-    assert 'feedback_times.raw' in fast.load_object(EID, 'trials')
-    short = fast.load_object(EID, 'trials', short_keys=True)
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        assert 'feedback_times.raw' in fast.load_object(EID, 'trials')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        short = fast.load_object(EID, 'trials', short_keys=True)
     assert 'feedback_times' in short and 'feedback_times.raw' not in short
 
 
@@ -434,7 +445,8 @@ def test_load_collection_revision(one_ref, one_fast):
     """ONE uses the revision as a collection pattern (ALFObjectNotFound). Fixed."""
     with pytest.raises(one_exc.ALFObjectNotFound):
         one_ref.load_collection(EID, 'alf', revision='2023-02-01')
-    data = one_fast.load_collection(EID, 'alf', revision='2023-02-01')
+    with pytest.warns(ALFWarning, match='Multiple revisions: "", "2023-02-01"'):
+        data = one_fast.load_collection(EID, 'alf', revision='2023-02-01')
     np.testing.assert_array_equal(data['trials']['intervals'], np.ones((5, 2)))
     data = one_fast.load_collection(EID, 'alf', revision='2000')
     np.testing.assert_array_equal(data['trials']['intervals'][0], [0.0, 1.0])
@@ -521,7 +533,7 @@ def test_table_without_schema_metadata(f_root, caplog):
     ref, fast = make_pair(f_root)
     with pytest.raises(TypeError):
         ref.load_object(EID3, 'trials')
-    caplog.set_level(logging.WARNING, logger='alf_fast')
+    caplog.set_level(logging.WARNING, logger='one')
     trials = fast.load_object(EID3, 'trials')
     assert list(trials) == ['intervals', 'a', 'b']
     np.testing.assert_array_equal(trials['intervals'], np.zeros((4, 2)))

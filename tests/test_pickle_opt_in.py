@@ -23,10 +23,13 @@ CALLS = {
         0
     ],
     'load_dataset_from_id': lambda one, **kw: one.load_dataset_from_id(CHOICE_ID, eid=EID, **kw),
-    'load_object': lambda one, **kw: one.load_object(EID, 'trials', **kw)['choice'],
-    'load_collection': lambda one, **kw: one.load_collection(EID, 'alf', object='trials', **kw)[
-        'trials'
-    ]['choice'],
+    # attribute='choice': the intervals, in several revisions, would add a revision warning
+    'load_object': lambda one, **kw: one.load_object(EID, 'trials', attribute='choice', **kw)[
+        'choice'
+    ],
+    'load_collection': lambda one, **kw: one.load_collection(
+        EID, 'alf', object='trials', attribute='choice', **kw
+    )['trials']['choice'],
 }
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from alf_fast import One
 from alf_fast._rel_paths import check_rel_path, check_session_row
+from alf_fast.exceptions import ALFWarning
 
 EID = 'e70388ad-6bfe-37d0-a200-ebeeab6833fb'
 CHOICE_ID = '321d80da-1066-3783-b115-93d955401cda'
@@ -56,12 +57,17 @@ CALLS = {
     'load_dataset_download_only': lambda one, rel: one.load_dataset(
         EID, '_ibl_trials.choice.npy', download_only=True
     ),
-    # Another row of the object in 'alf' makes two collections unless one is chosen.
-    'load_object': lambda one, rel: one.load_object(EID, 'trials', collection=_collection(rel)),
-    'load_object_download_only': lambda one, rel: one.load_object(
-        EID, 'trials', collection=_collection(rel), download_only=True
+    # Another row of the object in 'alf' makes two collections unless one is chosen; the
+    # choice attribute alone, since the intervals (several revisions) would add a warning.
+    'load_object': lambda one, rel: one.load_object(
+        EID, 'trials', collection=_collection(rel), attribute='choice'
     ),
-    'load_collection': lambda one, rel: one.load_collection(EID, '*', object='trials'),
+    'load_object_download_only': lambda one, rel: one.load_object(
+        EID, 'trials', collection=_collection(rel), attribute='choice', download_only=True
+    ),
+    'load_collection': lambda one, rel: one.load_collection(
+        EID, '*', object='trials', attribute='choice'
+    ),
     'load_datasets': lambda one, rel: one.load_datasets(EID, ['_ibl_trials.choice.npy']),
     'load_datasets_rel_path': lambda one, rel: one.load_datasets(EID, [rel]),
     'load_dataset_from_id': lambda one, rel: one.load_dataset_from_id(CHOICE_ID, eid=EID),
@@ -88,7 +94,8 @@ def test_rows_leaving_the_session_are_refused(f_root, tmp_path, kind, call):
 def test_sibling_rows_still_load(f_root, tmp_path):
     plant(f_root, tmp_path, 'dotdot')
     one = One(cache_dir=f_root)
-    data = one.load_dataset(EID, '_ibl_trials.intervals.npy')
+    with pytest.warns(ALFWarning, match='No default revision .*intervals'):
+        data = one.load_dataset(EID, '_ibl_trials.intervals.npy')
     assert data.shape == (5, 2)
 
 

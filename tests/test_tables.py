@@ -8,6 +8,7 @@ Old and unusual formats are written here with pyarrow, as other tools would writ
 import datetime
 import json
 import logging
+import re
 import shutil
 import uuid
 import warnings
@@ -21,6 +22,7 @@ import pytest
 
 from _differential import one_make_parquet_db
 from alf_fast._tables import DATASETS_SCHEMA, QC_ENUM, SESSIONS_SCHEMA, Bunch, load_tables
+from alf_fast.exceptions import ALFWarning
 
 ONE_FIXTURES = Path(__import__('one').__file__).parent / 'tests' / 'fixtures'
 META = {'date_created': '2024-05-06 07:08', 'origin': 'test'}
@@ -99,7 +101,9 @@ def test_bunch():
 
 def test_one_test_fixtures_old_format():
     """ONE-api's own fixtures: int-pair ids, `project`, no `qc`, `session_path`, float sizes."""
-    ours, theirs = load_tables(ONE_FIXTURES), one_load(ONE_FIXTURES)
+    with pytest.warns(ALFWarning, match='1 datasets share the eid/id of another file'):
+        ours = load_tables(ONE_FIXTURES)
+    theirs = one_load(ONE_FIXTURES)
     assert list(ours.sessions.columns) == list(SESSIONS_SCHEMA)
     assert ours.sessions.rows() == as_rows(theirs.sessions, list(SESSIONS_SCHEMA))
     assert list(ours.datasets.columns) == list(DATASETS_SCHEMA)
@@ -116,7 +120,9 @@ def test_search_on_one_fixtures():
 
     from alf_fast import One
 
-    ours, theirs = One(cache_dir=ONE_FIXTURES), OneRef(cache_dir=ONE_FIXTURES, mode='local')
+    with pytest.warns(ALFWarning, match='1 datasets share the eid/id of another file'):
+        ours = One(cache_dir=ONE_FIXTURES)
+    theirs = OneRef(cache_dir=ONE_FIXTURES, mode='local')
     for kwargs in (
         {},
         {'subject': 'KS'},
@@ -332,7 +338,10 @@ def test_int_pair_ids_without_pandas_metadata(tmp_path):
 def test_project_kept_for_new_tables(tmp_path):
     meta = {**META, 'min_api_version': '2.0.0'}
     write(tmp_path / 'sessions.pqt', {'id': ids('s'), 'subject': ['a'], 'project': ['p']}, meta)
-    sessions = load_tables(tmp_path).sessions
+    with pytest.warns(ALFWarning) as caught:
+        sessions = load_tables(tmp_path).sessions
+    missing = {re.search(r"no '(\w+)' column", str(w.message))[1] for w in caught}
+    assert missing == {'date', 'number'}
     assert 'project' in sessions.columns and sessions['projects'].to_list() == [None]
 
 

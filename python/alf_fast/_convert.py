@@ -21,8 +21,9 @@ from uuid import UUID
 
 import polars as pl
 
+from alf_fast._engine import EngineHost, id_key, id_out, session_on_disk, session_rel_path
 from alf_fast._tables import Bunch
-from alf_fast.path import ALFPath, PurePosixALFPath, ensure_alf_path, get_session_path
+from alf_fast.path import ALFPath, ensure_alf_path, get_session_path
 from alf_fast.spec import is_session_path, is_uuid, is_uuid_string
 
 __all__ = ['ConversionMixin', 'session_record2path']
@@ -31,8 +32,6 @@ _REF_RE = re.compile(r'\d{4}(-\d{2}){2}_(\d{1,3})_\w+')
 _PATH_REF_RE = re.compile(
     r'(?P<subject>[\w-]+)([\\/])(?P<date>\d{4}-\d{2}-\d{2})(\2)(?P<sequence>\d{1,3})'
 )
-#: Most ids :meth:`ConversionMixin._ids_out` remembers before starting afresh.
-_ID_MEMO_SIZE = 1_000_000
 #: Physical code of ``QC.FAIL`` in the ``qc`` enum: the default threshold of ONE's listings.
 _QC_FAIL_CODE = 3
 
@@ -44,24 +43,25 @@ def _is_pandas(obj: Any, kind: str) -> bool:
 
 
 def _listable(method):
-    """Call `method` once per item when its first argument is a list-like of identifiers.
+    """Call `method` once per item when its first argument after ``self`` is a list-like of
+    identifiers (ONE's ``recurse``).
 
-    Strings, mappings and pandas objects count as single values, as in ONE's ``recurse``.
+    Strings, mappings and pandas objects count as single values, as in ONE.
     """
 
     @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        if not args:
-            return method(self, **kwargs)
-        first, *args = args
+    def wrapper(*args, **kwargs):
+        if len(args) <= 1:
+            return method(*args, **kwargs)
+        obj, first, *rest = args
         if (
             isinstance(first, Iterable)
             and not isinstance(first, (str, Mapping))
             and not _is_pandas(first, 'Series')
             and not _is_pandas(first, 'DataFrame')
         ):
-            return [method(self, item, *args, **kwargs) for item in first]
-        return method(self, first, *args, **kwargs)
+            return [method(obj, item, *rest, **kwargs) for item in first]
+        return method(obj, first, *rest, **kwargs)
 
     wrapper.__wrapped__ = method
     return wrapper
@@ -113,84 +113,19 @@ def session_record2path(session: Mapping, root_dir: Any = None):
         ``[<lab>/Subjects/]<subject>/<date>/<number, zero-padded to 3>``, relative unless
         `root_dir` is given.
     """
-    lab = session.get('lab')
-    rel_path = PurePosixALFPath(
-        lab or '',
-        'Subjects' if lab else '',
-        session['subject'],
-        str(session['date']),
-        str(session['number']).zfill(3),
-    )
+    rel_path = session_rel_path(session)
     if not root_dir:
         return rel_path
     return ensure_alf_path(root_dir).joinpath(rel_path)
 
 
-def _number_folder(date_dir: Path, number: int) -> Path | None:
-    """The folder of `date_dir` whose digits equal `number`, whatever its zero padding."""
-    for spelled in (f'{number:03d}', str(number)):
-        if (date_dir / spelled).is_dir():
-            return date_dir / spelled
-    try:
-        found = sorted(p for p in date_dir.iterdir() if p.name.isdigit() and int(p.name) == number)
-    except OSError:
-        return None
-    return next((p for p in found if p.is_dir()), None)
-
-
-class ConversionMixin:
-    """Methods converting between eids, session paths, references and cache records.
-
-    The class using it provides ``_cache`` (with polars ``sessions`` and ``datasets``),
-    ``cache_dir``, ``uuid_filenames``, ``search`` and ``get_details``.
-    """
-
-    # --- ids at the boundary -----------------------------------------------------------------
-
-    @staticmethod
-    def _id_out(id_str: str | None) -> UUID | str | None:
-        """Convert an internal id string to what ONE returns: a ``UUID``, else the string."""
-        if id_str is None:
-            return None
-        if len(id_str) == 36:
-            try:
-                return UUID(id_str)
-            except ValueError:
-                pass
-        return id_str
-
-    def _ids_out(self, ids: list[str | None]) -> list[UUID | str | None]:
-        """:meth:`_id_out` over many ids, memoised: building ``UUID`` objects dominates the
-        cost of returning a long list of eids, and the same sessions come back search after
-        search."""
-        memo = self.__dict__.get('_id_memo')
-        if memo is None or len(memo) > _ID_MEMO_SIZE:
-            memo = self.__dict__['_id_memo'] = {}
-        out = list(map(memo.get, ids))
-        if None in out:
-            for i, key in enumerate(ids):
-                if out[i] is None:
-                    out[i] = memo[key] = self._id_out(key)
-        return out
-
-    @staticmethod
-    def _id_key(eid: Any) -> str:
-        """The internal (lowercase string) form of an id given as ``UUID`` or string."""
-        if isinstance(eid, UUID):
-            return str(eid)
-        eid = str(eid)
-        if len(eid) == 36 and is_uuid_string(eid.lower()):
-            return eid.lower()
-        return eid
+class ConversionMixin(EngineHost):
+    """Methods converting between eids, session paths, references and cache records."""
 
     def _to_eid_str(self, id: Any = None, cache_dir: Any = None) -> str | None:
         """Resolve one session identifier like :meth:`to_eid`, as the internal id string."""
         eid = ConversionMixin.to_eid.__wrapped__(self, id, cache_dir)
-        return None if eid is None else self._id_key(eid)
-
-    def _session_rows(self, key: str) -> pl.DataFrame:
-        """The sessions table rows with id `key` (0, 1 or, in a broken table, more)."""
-        return self._cache['sessions'].filter(pl.col('id') == key)
+        return None if eid is None else id_key(eid)
 
     # --- sessions ----------------------------------------------------------------------------
 
@@ -276,33 +211,17 @@ class ConversionMixin:
         """
         if not is_uuid(eid):
             raise ValueError(f'{eid} is not a valid eID/UUID string')
-        sessions = self._cache['sessions']
-        if sessions.height == 0:
+        if self._engine.sessions.height == 0:
             return None
-        rows = self._session_rows(self._id_key(UUID(eid) if isinstance(eid, str) else eid))
+        rows = self._engine.session_rows(id_key(eid))
         if rows.height == 0:
             return None
         assert rows.height == 1, 'Duplicate eids in sessions table'
         record = rows.row(0, named=True)
         path = session_record2path(record, self.cache_dir)
         if not path.is_dir():
-            path = self._session_on_disk(record) or path
+            path = session_on_disk(record, self.cache_dir) or path
         return path
-
-    def _session_on_disk(self, record: Mapping) -> ALFPath | None:
-        """Find a session folder that exists under a layout other than ONE's rule."""
-        if not record.get('subject') or record.get('date') is None or record['number'] is None:
-            return None
-        root = ensure_alf_path(self.cache_dir)
-        tail = (record['subject'], str(record['date']))
-        lab = record.get('lab')
-        prefixes = [(lab, 'Subjects')] if lab else []
-        prefixes += [(), ('Subjects',)]
-        for prefix in prefixes:
-            date_dir = root.joinpath(*prefix, *tail)
-            if date_dir.is_dir() and (found := _number_folder(date_dir, int(record['number']))):
-                return ensure_alf_path(found)
-        return None
 
     @_listable
     def path2eid(self, path_obj: Any):
@@ -327,7 +246,7 @@ class ConversionMixin:
             Several sessions match.
         """
         session_path = get_session_path(path_obj)
-        sessions = self._cache['sessions']
+        sessions = self._engine.cache['sessions']
         if session_path is None or sessions.height == 0:
             return None
         subject, date, number = session_path.parts[-3:]
@@ -339,7 +258,7 @@ class ConversionMixin:
         if rows.height == 0:
             return None
         assert rows.height == 1
-        return self._id_out(rows.item(0, 'id'))
+        return id_out(rows.item(0, 'id'))
 
     @_listable
     def path2record(self, path: Any):
@@ -366,11 +285,11 @@ class ConversionMixin:
         """
         path = ALFPath(path)
         is_session = is_session_path(path)
-        if self._cache['sessions' if is_session else 'datasets'].height == 0:
+        if self._engine.cache['sessions' if is_session else 'datasets'].height == 0:
             return None
         if is_session:
             lab, subject, date, number = path.session_parts
-            sessions = self._cache['sessions']
+            sessions = self._engine.cache['sessions']
             rows = sessions.filter(
                 (pl.col('lab') == lab)
                 & (pl.col('subject') == subject)
@@ -378,7 +297,7 @@ class ConversionMixin:
                 & (pl.col('date') == datetime.date.fromisoformat(date))
             )
             return self._records_out(rows, ['id'])
-        datasets = self._cache['datasets']
+        datasets = self._engine.cache['datasets']
         last = path.stem.split('.')[-1]
         if is_uuid_string(last):
             return self._records_out(datasets.filter(pl.col('id') == last), ['eid', 'id'])
@@ -387,7 +306,7 @@ class ConversionMixin:
             return None
         rel_path = path.relative_to_session().as_posix()
         rows = datasets.filter(
-            (pl.col('eid') == self._id_key(eid))
+            (pl.col('eid') == id_key(eid))
             & (pl.col('rel_path') == rel_path)
             & (pl.col('qc').to_physical() <= _QC_FAIL_CODE)
         )
@@ -402,7 +321,7 @@ class ConversionMixin:
             return rows
         record = Bunch(rows.row(0, named=True))
         for key in index:
-            record[key] = self._id_out(record[key])
+            record[key] = id_out(record[key])
         return record
 
     def path2url(self, filepath: Any):

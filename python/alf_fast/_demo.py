@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import tempfile
 import time
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,15 +17,39 @@ def _step(title: str):
     print(f'  ({(time.perf_counter() - start) * 1e3:.1f} ms)', flush=True)
 
 
-def run_demo(folder=None) -> int:
-    """Run the demo in ``folder`` (a temporary folder, removed afterwards, when None)."""
-    if folder is None:
-        with tempfile.TemporaryDirectory(prefix='alf-fast-demo-') as tmp:
-            return _run(Path(tmp) / 'data')
-    return _run(Path(folder))
+def run_demo(folder=None, keep: bool = False) -> int:
+    """Run the demo in `folder`, which keeps the tree; without one, in a temporary folder
+    that is removed at the end unless `keep`."""
+    if folder is not None:
+        root = Path(folder)
+        if root.exists() and any(root.iterdir()):
+            from alf_fast._cli_errors import CliError
+
+            raise CliError(f'demo folder is not empty: {root}; give a new or empty folder')
+        _run(root)
+        _epilogue(root)
+        return 0
+    if keep:
+        root = Path(tempfile.mkdtemp(prefix='alf-fast-demo-')) / 'data'
+        _run(root)
+        _epilogue(root)
+        return 0
+    with tempfile.TemporaryDirectory(prefix='alf-fast-demo-') as tmp:
+        _run(Path(tmp) / 'data')
+    print(
+        'The demo tree was in a temporary folder and has been removed. To keep it for the '
+        "README's quick start: alf-fast demo alf-demo"
+    )
+    return 0
 
 
-def _run(root: Path) -> int:
+def _epilogue(root: Path) -> None:
+    print(f'The demo tree and its cache tables are kept in {root.resolve()}. Try:')
+    print(f'  alf-fast search {root} --subject KS014')
+    print(f'  python3 -c "from alf_fast import One; print(One(\'{root}\').list_subjects())"')
+
+
+def _run(root: Path) -> None:
     from alf_fast import One
     from alf_fast._corpus import build_demo_tree
     from alf_fast.cache import build_cache
@@ -52,16 +75,13 @@ def _run(root: Path) -> int:
         print(f'  {info["lab"]}/{info["subject"]}/{info["date"]}/{info["number"]:03d}')
         for rel_path in one.list_datasets(eid, collection='alf'):
             print(f'    {rel_path}')
-    with _step("load_object(eid, 'trials') (memory-mapped .npy)"), warnings.catch_warnings():
-        warnings.simplefilter('ignore')
+    with _step("load_object(eid, 'trials') (memory-mapped .npy)"):
         trials = one.load_object(eid, 'trials', collection='alf')
         n = len(trials['choice'])
         correct = float((trials['feedbackType'] == 1).mean())
         print(f'  {n} trials, attributes: {", ".join(sorted(trials))}')
         print(f'  fraction correct: {correct:.2f}')
-    with _step("load_dataset(eid, '_ibl_wheel.position.npy')"), warnings.catch_warnings():
-        warnings.simplefilter('ignore')
+    with _step("load_dataset(eid, '_ibl_wheel.position.npy')"):
         pos = one.load_dataset(eid, '_ibl_wheel.position.npy', collection='alf')
         print(f'  {pos.shape[0]} wheel samples, range {pos.min():.2f} .. {pos.max():.2f} rad')
     print('demo finished')
-    return 0

@@ -556,7 +556,10 @@ def filter_revision_last_before(
         chosen = _default_rows(df, assert_unique, sink)
     else:
         chosen = _pick_latest(df)
-        sink.no_default.extend(_first_paths(df))
+        # Only a dataset in several revisions has a default to miss (ONE warns for every one).
+        several = df.filter(pl.col('revision').n_unique().over('__key') > 1)
+        if several.height:
+            sink.no_default.extend(_first_paths(several))
     if chosen.height == df.height:
         chosen = chosen.sort('__row')
     else:
@@ -841,7 +844,11 @@ def _last_before_small(match: pl.DataFrame, revision, assert_unique, sink) -> pl
         chosen = single + lone + pick_latest(rest)
     else:
         chosen = pick_latest(rows)
-        sink.no_default.extend(first_paths(rows))
+        # Only a dataset in several revisions has a default to miss (ONE warns for every one).
+        revisions_of: dict[str, set] = {}
+        for k, r in zip(keys, revs, strict=True):
+            revisions_of.setdefault(k, set()).add(r)
+        sink.no_default.extend(first_paths(i for i in rows if len(revisions_of[keys[i]]) > 1))
     if len(chosen) == len(paths):
         chosen.sort()  # nothing dropped: table order
     else:

@@ -28,7 +28,6 @@ Deliberate differences from ONE-api 3.6.1 (ONE's own bugs fixed):
 
 from __future__ import annotations
 
-import datetime
 import functools
 import hashlib
 import logging
@@ -42,8 +41,10 @@ import numpy as np
 import polars as pl
 
 from alf_fast import io as alfio
+from alf_fast._convert import ConversionMixin
+from alf_fast._engine import id_key, id_out
 from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths, rel_path_columns
-from alf_fast._rel_paths import check_rel_path, check_session_row
+from alf_fast._rel_paths import check_rel_path
 from alf_fast._tables import Bunch
 from alf_fast.exceptions import (
     ALFError,
@@ -57,7 +58,7 @@ from alf_fast.spec import QC, to_alf
 
 __all__ = ['ListingMixin']
 
-_logger = logging.getLogger('alf_fast.api')
+_logger = logging.getLogger('one.api')
 
 
 def _revision_last_before() -> str | None:
@@ -86,15 +87,6 @@ def _md5(path: ALFPath, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _session_rel_path(record: dict) -> PurePosixALFPath:
-    """ONE's session folder rule: ``[<lab>/Subjects/]<subject>/<date>/<number:03d>``."""
-    lab = record.get('lab')
-    parts = [lab, 'Subjects'] if lab else []
-    return PurePosixALFPath(
-        *parts, record['subject'], str(record['date']), str(record['number']).zfill(3)
-    )
-
-
 def _dict_name(item: dict) -> str:
     try:
         return to_alf(**item)
@@ -102,93 +94,32 @@ def _dict_name(item: dict) -> str:
         return str(item)
 
 
-class ListingMixin:
-    """Dataset listing and loading methods mixed into :class:`alf_fast.One`.
+class ListingMixin(ConversionMixin):
+    """Dataset listing and loading methods of both faces of ``One``, over its engine."""
 
-    The class using it provides ``_cache`` (polars ``sessions`` and ``datasets``),
-    ``cache_dir``, ``wildcards``, ``record_loaded``, ``to_eid`` and ``_id_out``.
-    """
+    #: The face's reader module: ``load_file_content`` and ``load_object`` give its types.
+    _io: Any = alfio
 
     # --- helpers -----------------------------------------------------------------------------
 
     def _use_mmap(self, mmap: bool | None = None) -> bool:
-        """The per-call choice, else the instance's (``One(mmap=...)``), else True."""
-        if mmap is not None:
-            return bool(mmap)
-        return bool(getattr(self, 'mmap', getattr(self, '_mmap', True)))
+        """The per-call choice, else the instance's (``One(mmap=...)``)."""
+        return self._mmap if mmap is None else bool(mmap)
 
     def _use_pickle(self, allow_pickle: bool | None = None) -> bool:
-        """The per-call choice, else the instance's (``One(allow_pickle=...)``), else False."""
-        if allow_pickle is not None:
-            return bool(allow_pickle)
-        return bool(getattr(self, 'allow_pickle', False))
-
-    def _datasets_table(self) -> pl.DataFrame:
-        """The datasets table, checked once to be sorted by eid (binary search relies on it)."""
-        table = self._cache['datasets']
-        if getattr(self, '_eid_sorted_table', None) is not table:
-            if not table.get_column('eid').is_sorted():
-                table = table.sort(['eid', 'id'], maintain_order=True)
-                self._cache['datasets'] = table
-            self._eid_sorted_table = table
-        return table
-
-    @staticmethod
-    def _key(eid: Any) -> str:
-        """Internal id string of an eid as returned by ``to_eid``."""
-        if isinstance(eid, UUID):
-            return str(eid)
-        text = str(eid)
-        return text.lower() if len(text) == 36 else text
-
-    @staticmethod
-    def _eid_rows(datasets: pl.DataFrame, key: str) -> pl.DataFrame:
-        col = datasets.get_column('eid')
-        lo = col.search_sorted(key, side='left')
-        hi = col.search_sorted(key, side='right')
-        return datasets.slice(lo, hi - lo)
+        """The per-call choice, else the instance's (``One(allow_pickle=...)``)."""
+        return self.allow_pickle if allow_pickle is None else bool(allow_pickle)
 
     def _record(self, row: dict) -> Bunch:
         """A dataset row as ONE's record: UUID ids, int size, str qc."""
         out = Bunch(row)
         for k in ('eid', 'id'):
             if k in out:
-                out[k] = self._id_out(out[k])
+                out[k] = id_out(out[k])
         if out.get('file_size') is not None:
             out['file_size'] = int(out['file_size'])
         if out.get('qc') is not None:
             out['qc'] = str(out['qc'])
-        return out
-
-    def _session_paths(self, eids: list[str]) -> dict[str, tuple[PurePosixALFPath, Any]]:
-        """Per eid: ONE's relative session folder and the folder to read from.
-
-        The folders derived from the sessions table are cached per eid (a lookup in the table
-        and two path constructions cost more than loading a small object); the cache follows
-        the sessions table and cache_dir objects. Whether a folder exists is checked each call.
-        """
-        sessions = self._cache['sessions']
-        root_dir = self.cache_dir
-        cached = getattr(self, '_session_folders', None)
-        if cached is None or cached[0] is not sessions or cached[1] is not root_dir:
-            cached = self._session_folders = (sessions, root_dir, {})
-        known = cached[2]
-        missing = [e for e in eids if e not in known]
-        if missing:
-            root = ALFPath(root_dir)
-            for record in sessions.filter(pl.col('id').is_in(missing)).iter_rows(named=True):
-                rel = _session_rel_path(check_session_row(record))
-                known[record['id']] = (rel, root / rel, record)
-        out = {}
-        for eid in eids:
-            if eid not in known:
-                continue
-            rel, folder, record = known[eid]
-            if not folder.is_dir():
-                on_disk = getattr(self, '_session_on_disk', None)
-                found = on_disk(record) if on_disk else None
-                folder = ALFPath(found) if found else folder
-            out[eid] = (rel, folder)
         return out
 
     def _check_filesystem(self, datasets, offline=None, update_exists=True, check_hash=True):
@@ -215,7 +146,7 @@ class ListingMixin:
         if 'eid' not in datasets.columns:
             datasets = self._with_eids(datasets)
         eids = datasets.get_column('eid').to_list()
-        folders = self._session_paths(list(dict.fromkeys(eids)))
+        folders = self._engine.session_folders(list(dict.fromkeys(eids)), self.cache_dir)
         # Plain lists of the few columns needed, and a path object only for files found.
         none = [None] * datasets.height
         sizes, hashes = (
@@ -223,9 +154,13 @@ class ListingMixin:
             for c in ('file_size', 'hash')
         )
         files: list[ALFPath | None] = []
-        for eid, rel_path, file_size, md5 in zip(
-            eids, datasets.get_column('rel_path').to_list(), sizes, hashes, strict=True
-        ):
+        rel_paths = datasets.get_column('rel_path').to_list()
+        if self.uuid_filenames:  # files named with their dataset id, as ONE's record2path
+            ids = datasets.get_column('id').to_list()
+            rel_paths = [
+                str(PurePosixALFPath(p).with_uuid(i)) for p, i in zip(rel_paths, ids, strict=True)
+            ]
+        for eid, rel_path, file_size, md5 in zip(eids, rel_paths, sizes, hashes, strict=True):
             rel, folder = folders.get(eid, (None, None))
             if folder is None:
                 files.append(None)
@@ -245,41 +180,19 @@ class ListingMixin:
             files.append(file)
         found = [f is not None for f in files]
         if update_exists and found != datasets.get_column('exists').to_list():
-            self._update_exists(datasets, found)
-        if getattr(self, 'record_loaded', False):
-            ids = [self._id_out(i) for i, ok in zip(datasets['id'], found, strict=True) if ok]
-            previous = self._cache.get('_loaded_datasets')
-            merged = ids if previous is None else [*previous, *ids]
-            self._cache['_loaded_datasets'] = np.unique(np.array(merged, dtype=object))
+            self._engine.update_exists(datasets, found)
+        if self.record_loaded:
+            ids = [i for i, ok in zip(datasets.get_column('id'), found, strict=True) if ok]
+            self._engine.record_loaded(ids)
         return files
 
     def _with_eids(self, datasets: pl.DataFrame) -> pl.DataFrame:
         """Add the eid of id-only rows (ids shared by several sessions are ambiguous)."""
-        table = self._datasets_table().select('eid', 'id')
+        table = self._engine.datasets.select('eid', 'id')
         joined = datasets.join(table, on='id', how='left')
         if joined.height != datasets.height:
             raise ALFMultipleObjectsFound('Dataset ids are shared by several sessions')
         return joined
-
-    def _update_exists(self, datasets: pl.DataFrame, found: list[bool]) -> None:
-        table = self._datasets_table()
-        index, values = [], []
-        for (eid, did, old), new in zip(
-            datasets.select('eid', 'id', 'exists').iter_rows(), found, strict=True
-        ):
-            if old == new:
-                continue
-            rows = self._eid_rows(table.with_row_index('__i'), eid)
-            hit = rows.filter(pl.col('id') == did).get_column('__i')
-            index.extend(hit.to_list())
-            values.extend([new] * hit.len())
-        if not index:
-            return
-        exists = table.get_column('exists').scatter(index, values)
-        table = table.with_columns(exists)
-        self._cache['datasets'] = table
-        self._eid_sorted_table = table
-        self._cache['_meta']['modified_time'] = datetime.datetime.now()
 
     # --- listing -----------------------------------------------------------------------------
 
@@ -332,7 +245,7 @@ class ListingMixin:
         ALFError
             `default_revisions_only` without a ``default_revision`` column.
         """
-        datasets = self._datasets_table()
+        datasets = self._engine.datasets
         if default_revisions_only:
             if 'default_revision' not in datasets.columns:
                 raise ALFError('No default revisions specified')
@@ -355,8 +268,8 @@ class ListingMixin:
         eid = self.to_eid(eid)
         if eid is None or (isinstance(eid, list) and (not eid or None in eid)):
             return datasets.head(0)
-        keys = [self._key(e) for e in eid] if isinstance(eid, list) else [self._key(eid)]
-        parts = [self._eid_rows(datasets, k) for k in keys]
+        keys = [id_key(e) for e in eid] if isinstance(eid, list) else [id_key(eid)]
+        parts = [self._engine.eid_rows(k, datasets) for k in keys]
         if any(p.height == 0 for p in parts):
             return datasets.head(0)
         datasets = filter_datasets(pl.concat(parts) if len(parts) > 1 else parts[0], **args)
@@ -391,8 +304,8 @@ class ListingMixin:
         list of str or dict
             Unique collections in table order (``''`` for the session root).
         """
-        datasets = self.list_datasets(
-            eid, details=True, collection=collection, filename=filename, revision=revision
+        datasets = ListingMixin.list_datasets(
+            self, eid, details=True, collection=collection, filename=filename, revision=revision
         )
         collections = parse_rel_paths(datasets.get_column('rel_path')).get_column('collection')
         collections = collections.fill_null('')
@@ -430,7 +343,7 @@ class ListingMixin:
         list of str or dict
             Unique revisions without ``#`` in table order (``''`` for no revision).
         """
-        datasets = self.list_datasets(eid=eid, details=True)
+        datasets = ListingMixin.list_datasets(self, eid=eid, details=True)
         datasets = filter_datasets(
             datasets,
             collection=collection,
@@ -499,7 +412,7 @@ class ListingMixin:
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
         allow_pickle = self._use_pickle(kwargs.pop('allow_pickle', None))
-        datasets = self.list_datasets(eid, details=True, keep_eid_index=True)
+        datasets = ListingMixin.list_datasets(self, eid, details=True, keep_eid_index=True)
         if datasets.height == 0:
             raise ALFObjectNotFound(obj)
         with one_warning(stacklevel=6) as sink:
@@ -527,7 +440,7 @@ class ListingMixin:
             raise ALFObjectNotFound(f'ALF object "{obj}" not found on disk')
         if download_only:
             return files
-        return alfio.load_object(
+        return self._io.load_object(
             files,
             wildcards=self.wildcards,
             short_keys=short_keys,
@@ -587,7 +500,7 @@ class ListingMixin:
         ALFMultipleCollectionsFound, ALFMultipleObjectsFound
             The name matches datasets in several collections, or several datasets.
         """
-        datasets = self.list_datasets(eid, details=True, keep_eid_index=True)
+        datasets = ListingMixin.list_datasets(self, eid, details=True, keep_eid_index=True)
         if self.wildcards and isinstance(dataset, str) and len(dataset.split('.')) == 2:
             dataset += '.*'
         revision = revision or _revision_last_before()
@@ -619,7 +532,7 @@ class ListingMixin:
             raise ALFObjectNotFound('Dataset not found')
         if download_only:
             return file
-        return alfio.load_file_content(
+        return self._io.load_file_content(
             file, mmap=self._use_mmap(mmap), allow_pickle=self._use_pickle(allow_pickle)
         )
 
@@ -695,7 +608,7 @@ class ListingMixin:
             if datasets:
                 collections = [x.pop('collection') or '' for x in datasets]
                 revisions = [x.pop('revision') or '' for x in datasets]
-        all_datasets = self.list_datasets(eid, details=True, keep_eid_index=True)
+        all_datasets = ListingMixin.list_datasets(self, eid, details=True, keep_eid_index=True)
         if all_datasets.height == 0:
             if assert_present:
                 raise ALFObjectNotFound(f'No datasets found for session {eid}')
@@ -757,7 +670,7 @@ class ListingMixin:
         if download_only:
             return files, records
         options = {'mmap': self._use_mmap(mmap), 'allow_pickle': self._use_pickle(allow_pickle)}
-        return [alfio.load_file_content(x, **options) for x in files], records
+        return [self._io.load_file_content(x, **options) for x in files], records
 
     @staticmethod
     def _missing(message: str, assert_present: bool) -> None:
@@ -783,11 +696,11 @@ class ListingMixin:
         """The ``rel_path`` column of a polars or pandas frame of this session's datasets."""
         if isinstance(frame, pl.DataFrame):
             if 'eid' in frame.columns:
-                assert set(frame.get_column('eid').to_list()) == {self._key(eid)}
+                assert set(frame.get_column('eid').to_list()) == {id_key(eid)}
             return frame.get_column('rel_path').to_list()
         if 'eid' in frame.index.names:
-            eids = {self._key(e) for e in frame.index.get_level_values('eid')}
-            assert eids == {self._key(eid)}
+            eids = {id_key(e) for e in frame.index.get_level_values('eid')}
+            assert eids == {id_key(eid)}
         return frame['rel_path'].tolist()
 
     @staticmethod
@@ -853,10 +766,10 @@ class ListingMixin:
         if isinstance(dset_id, tuple) and len(dset_id) == 2:
             eid, dset_id = dset_id
         key = self._dataset_key(dset_id)
-        table = self._datasets_table()
+        table = self._engine.datasets
         if eid is not None:
             eid = self.to_eid(eid)
-            rows = table.head(0) if eid is None else self._eid_rows(table, self._key(eid))
+            rows = table.head(0) if eid is None else self._engine.eid_rows(id_key(eid), table)
             rows = rows.filter(pl.col('id') == key)
         else:
             rows = table.filter(pl.col('id') == key)
@@ -874,7 +787,7 @@ class ListingMixin:
         if download_only:
             output = filepath
         else:
-            output = alfio.load_file_content(
+            output = self._io.load_file_content(
                 filepath, mmap=self._use_mmap(mmap), allow_pickle=self._use_pickle(allow_pickle)
             )
         if not details:
@@ -885,10 +798,13 @@ class ListingMixin:
         if isinstance(dset_id, UUID):
             return str(dset_id)
         if isinstance(dset_id, str):
-            table = self._cache['datasets']
-            if len(dset_id) != 36 and table.filter(pl.col('id') == dset_id).height:
-                return dset_id  # tables built with hash_ids=False have plain-string ids
-            return str(UUID(dset_id))
+            key = id_key(dset_id)
+            if isinstance(id_out(key), UUID):
+                return key
+            # Tables built with hash_ids=False have plain-string ids, whatever their length.
+            if self._engine.datasets.get_column('id').eq(key).any():
+                return key
+            return str(UUID(dset_id))  # ONE's ValueError for a string that is no id
         pair = np.asarray(dset_id, dtype=np.int64).reshape(-1)
         return str(UUID(bytes=pair.tobytes()))
 
@@ -941,8 +857,8 @@ class ListingMixin:
         short_keys = kwargs.pop('short_keys', False)
         mmap = self._use_mmap(kwargs.pop('mmap', None))
         allow_pickle = self._use_pickle(kwargs.pop('allow_pickle', None))
-        datasets = self.list_datasets(
-            eid, details=True, collection=collection, keep_eid_index=True
+        datasets = ListingMixin.list_datasets(
+            self, eid, details=True, collection=collection, keep_eid_index=True
         )
         if datasets.height == 0:
             raise ALFError(f'{collection} not found for session {eid}')
@@ -967,7 +883,7 @@ class ListingMixin:
             return tuple(f for f, _ in kept)
         return Bunch(
             {
-                name: alfio.load_object(
+                name: self._io.load_object(
                     [f for f, o in kept if o == name],
                     wildcards=self.wildcards,
                     short_keys=short_keys,

@@ -37,10 +37,14 @@ __all__ = [
     'empty_datasets',
     'empty_sessions',
     'load_tables',
+    'merge_tables',
     'read_table',
+    'remove_missing_datasets',
+    'remove_table_files',
+    'save_tables',
 ]
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger('one.alf.cache')
 
 QC_NAMES = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
 #: The ``qc`` column type: ordered like ``one.alf.spec.QC`` so that ``<=`` compares outcomes.
@@ -69,7 +73,7 @@ _SCHEMAS = {'sessions': SESSIONS_SCHEMA, 'datasets': DATASETS_SCHEMA}
 # What ONE takes for index columns when the file carries no pandas index (a *search*).
 _INDEX_KEY = re.compile('.?id')
 _UUID_RE = '^[0-9a-f]{8}-[0-9a-f]{4}-[345][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
-_UUID_ANY_CASE_RE = '(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+UUID_ANY_CASE_RE = '(?i)^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 
 
 try:  # ONE-api's dependency; when present, our Bunch is also an instance of theirs
@@ -209,7 +213,7 @@ def _lowercase_uuids(frame: pl.DataFrame, index: list[str]) -> pl.DataFrame:
     for name, has_upper in zip(strings, upper, strict=True):
         if has_upper:
             col = pl.col(name)
-            uuid_like = col.str.contains(_UUID_ANY_CASE_RE)
+            uuid_like = col.str.contains(UUID_ANY_CASE_RE)
             fixes.append(
                 pl.when(uuid_like).then(col.str.to_lowercase()).otherwise(col).alias(name)
             )
@@ -386,3 +390,192 @@ def load_tables(tables_dir: str | Path, glob_pattern: str = '*.pqt', memory_map:
     if created:
         meta['created_time'] = min(created)
     return caches
+
+
+def merge_tables(cache: dict, strict: bool = False, origin: Any = None, **kwargs: Any):
+    """Insert or update rows of the cache tables, like ``one.alf.cache.merge_tables``.
+
+    Parameters
+    ----------
+    cache : dict
+        Tables (polars, index levels as leading columns) and ``_meta``; updated in place.
+    strict : bool
+        Require the new rows to have exactly the table's columns, in order. Otherwise extra
+        columns are dropped and missing ones filled with nulls.
+    origin : str, optional
+        Added to the ``origin`` of each updated table's metadata.
+    **kwargs
+        Per table name, the rows to insert or update (a polars frame, or a dict for one row).
+        Rows whose index already exists replace the old ones; the first of duplicated new
+        rows wins.
+
+    Returns
+    -------
+    datetime.datetime or None
+        When the tables were updated (None if nothing was given).
+
+    Raises
+    ------
+    KeyError
+        A keyword names no table of the cache.
+    AssertionError
+        `strict` and the columns differ (ONE's exception class).
+    """
+    updated = None
+    for name, records in kwargs.items():
+        if isinstance(records, dict):
+            records = pl.DataFrame([records])
+        if records is None or records.height == 0:
+            continue
+        if name not in cache:
+            raise KeyError(f'Table "{name}" not in cache')
+        table = cache[name]
+        keys = _INDEX.get(name) or [c for c in table.columns if _INDEX_KEY.fullmatch(c)]
+        if strict and records.columns != table.columns:
+            raise AssertionError(f'columns of the new {name} rows differ from the table')
+        records = records.with_columns(
+            pl.col(c).map_elements(str, return_dtype=pl.String)
+            if records.schema[c] == pl.Object
+            else pl.col(c).cast(pl.String)
+            for c in keys
+        )
+        records = _lowercase_uuids(records, keys).unique(keys, keep='first', maintain_order=True)
+        missing = [pl.lit(None).alias(c) for c in table.columns if c not in records.columns]
+        records = records.with_columns(missing).select(table.columns)
+        records = records.cast(dict(table.schema), strict=False)
+        kept = table.join(records.select(keys), on=keys, how='anti', nulls_equal=True)
+        cache[name] = pl.concat([kept, records]).sort(keys, maintain_order=True)
+        updated = datetime.datetime.now()
+        raw = cache['_meta']['raw'].setdefault(name, {})
+        if origin is not None:
+            found = raw.get('origin') or set()
+            raw['origin'] = (found if isinstance(found, set) else {found}) | {origin}
+        raw.setdefault('date_created', _now_metadata()['date_created'])
+    cache['_meta']['modified_time'] = updated
+    return updated
+
+
+def save_tables(cache: dict, save_dir: Path, modified: datetime.datetime) -> None:
+    """Write every table of a cache to ``<save_dir>/<name>.pqt`` in ONE's format, atomically.
+
+    The sessions and datasets tables get ONE's exact schema (pandas metadata included); other
+    tables are written as they are, with ONE's ``one_metadata``.
+    """
+    from alf_fast import _parquet
+
+    meta = cache['_meta']
+    staged = {}
+    for name, table in cache.items():
+        if name.startswith('_'):
+            continue
+        raw = dict(meta['raw'].get(name, {}))
+        if isinstance(raw.get('origin'), set):
+            raw['origin'] = sorted(raw['origin'])
+        raw['date_modified'] = modified.isoformat(sep=' ', timespec='minutes')
+        raw.setdefault('date_created', raw['date_modified'])
+        data = table.to_arrow()
+        standard = _SCHEMAS.get(name)
+        if standard is not None and table.columns == list(standard):
+            indexed = table.height == 0 or bool(
+                table.get_column(_INDEX[name][-1]).str.contains(UUID_ANY_CASE_RE).all()
+            )
+            hashed = (
+                table.get_column('hash').null_count() < table.height
+                if 'hash' in table.columns
+                else True
+            )
+            schema = _parquet.one_schema(name, table.height, raw, indexed, hashed=hashed)
+            data = _parquet.conform(data, schema)
+        else:
+            data = data.replace_schema_metadata({'one_metadata': json.dumps(raw)})
+            schema = data.schema
+        staged[Path(save_dir) / f'{name}.pqt'] = (schema, [data])
+    _parquet.write_atomic(staged)
+
+
+def remove_missing_datasets(
+    cache_dir, tables: dict | None = None, remove_empty_sessions: bool = True, dry: bool = True
+) -> list:
+    """List (and unless `dry`, delete) the dataset files and session folders not in the tables.
+
+    Like ``one.alf.cache.remove_missing_datasets``: ALF files of a session that the datasets
+    table does not list, and session folders that the sessions table does not list, are
+    removed; non-ALF files never are. Unlike ONE (which tests the relative path against the
+    column's index and so lists every dataset), a file is kept when its relative path is in the
+    session's ``rel_path`` column.
+
+    Parameters
+    ----------
+    cache_dir : str or pathlib.Path
+        The data folder.
+    tables : dict, optional
+        ``sessions`` and ``datasets`` tables (polars); read from `cache_dir` if omitted.
+    remove_empty_sessions : bool
+        Also remove session folders that are not in the sessions table.
+    dry : bool
+        Only print and return what would be removed.
+
+    Returns
+    -------
+    list of pathlib.Path
+        What was (or would be) removed, sorted.
+    """
+    from alf_fast.io import iter_sessions
+    from alf_fast.path import ALFPath
+
+    cache_dir = Path(cache_dir)
+    if tables is None:
+        tables = load_tables(cache_dir)
+    # Sessions are matched on subject, date and number (001 and 1 are the same session), as
+    # path2eid does: ONE's exact path rule would delete sessions whose folders it misnames.
+    by_parts = {
+        (rec['subject'], str(rec['date']), int(rec['number'])): rec['id']
+        for rec in tables['sessions'].iter_rows(named=True)
+    }
+    datasets = tables['datasets']
+    to_delete = set()
+    for session_path in iter_sessions(cache_dir):
+        _, subject, date, number = ALFPath(session_path).session_parts
+        eid = by_parts.get((subject, date, int(number)))
+        listed = set()
+        if eid is not None:
+            listed = set(datasets.filter(pl.col('eid') == eid).get_column('rel_path').to_list())
+        for dataset in session_path.iter_datasets():
+            if dataset.relative_to_session().as_posix() not in listed:
+                to_delete.add(dataset)
+        if eid is None and remove_empty_sessions:
+            to_delete.add(session_path)
+    if dry:
+        print('The following session and datasets would be removed:', end='\n\t')
+        print('\n\t'.join(sorted(map(str, to_delete))))
+        return sorted(to_delete)
+    for path in sorted(to_delete, reverse=True):
+        if path.is_file():
+            _logger.debug(f'Removing {path}')
+            path.unlink()
+        else:
+            # Remove the folder and its now empty parents, never the data folder itself.
+            while path != cache_dir and path.is_dir() and not any(path.rglob('*')):
+                _logger.debug(f'Removing {path}')
+                path.rmdir()
+                path = path.parent
+    return sorted(to_delete)
+
+
+def remove_table_files(folder, tables=('sessions', 'datasets')) -> list:
+    """Delete ``cache_info.json`` and ``<folder>/<table>.pqt`` for each table name, like ONE.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files deleted (a missing one is logged as a warning).
+    """
+    removed = []
+    for name in ('cache_info.json', *(f'{t}.pqt' for t in tables)):
+        path = Path(folder) / name
+        if path.exists():
+            path.unlink()
+            removed.append(path)
+        else:
+            _logger.warning('%s not found', path)
+    return removed

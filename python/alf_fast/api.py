@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import logging
 import os
 import re
 import sys
@@ -20,12 +21,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
-from alf_fast._convert import ConversionMixin
+from alf_fast._engine import Engine, id_out
 from alf_fast._listing import ListingMixin
 from alf_fast._patterns import Unsupported, to_rust
-from alf_fast._tables import QC_NAMES, Bunch, default_cache, load_tables
+from alf_fast._tables import (
+    QC_NAMES,
+    Bunch,
+    default_cache,
+    load_tables,
+    merge_tables,
+    remove_table_files,
+    save_tables,
+)
 from alf_fast.exceptions import ALFMultipleObjectsFound, ALFObjectNotFound
 from alf_fast.spec import QC
 
@@ -37,6 +47,10 @@ _STRING_TERMS = {
     'projects': 'projects',
     'task_protocol': 'task_protocol',
 }
+_logger = logging.getLogger('one.api')
+#: Save modified tables when a One is deleted (``ONE_SAVE_ON_DELETE``, read at import as ONE
+#: does).
+SAVE_ON_DELETE = (os.environ.get('ONE_SAVE_ON_DELETE') or '0').casefold() in ('true', '1')
 # ONE applies these last, in this order; every other term keeps its keyword order before them.
 _LATE_TERMS = ('date_range', 'number', 'datasets')
 
@@ -229,7 +243,7 @@ def _date_bounds(date_range: Any) -> tuple[datetime.date | None, datetime.date |
 # --- the class -------------------------------------------------------------------------------
 
 
-class One(ListingMixin, ConversionMixin):
+class One(ListingMixin):
     """Search, list and load ALF data from a local folder indexed by cache tables.
 
     Parameters
@@ -296,7 +310,7 @@ class One(ListingMixin, ConversionMixin):
         self.uuid_filenames = False
         self._mmap = mmap
         self.allow_pickle = allow_pickle
-        self._reset_cache()
+        self._engine = Engine()
         if self.mode == 'local':
             One.load_cache(self)
         elif self.mode != 'remote':
@@ -314,9 +328,17 @@ class One(ListingMixin, ConversionMixin):
         """Return the keyword arguments that :meth:`search` accepts."""
         return self._search_terms
 
+    @property
+    def _cache(self) -> Bunch:
+        """Bunch: the loaded tables (polars) and ONE's ``_meta`` record, as in ``one._cache``.
+
+        Assigning a table (``one._cache['datasets'] = frame``) replaces it in the engine.
+        """
+        return self._engine.cache
+
     def _reset_cache(self) -> None:
         """Replace the cache with empty tables."""
-        self._cache = default_cache()
+        self._engine.replace(default_cache())
 
     def load_cache(self, tables_dir: str | Path | None = None, clobber: bool = True, **kwargs):
         """Load the parquet cache tables.
@@ -349,11 +371,112 @@ class One(ListingMixin, ConversionMixin):
             raise NotImplementedError('clobber=False not implemented yet')
         self._reset_cache()
         self._tables_dir = Path(tables_dir or self._tables_dir or self.cache_dir)
-        self._cache = load_tables(self._tables_dir, memory_map=self._mmap)
-        loaded = self._cache['_meta']['loaded_time']
+        self._engine.replace(load_tables(self._tables_dir, memory_map=self._mmap))
+        loaded = self._engine.cache['_meta']['loaded_time']
         if loaded is None and self.offline:
             warnings.warn(f'No cache tables found in {self._tables_dir}', stacklevel=2)
         return loaded
+
+    def save_cache(self, save_dir: str | Path | None = None, clobber: bool = False) -> None:
+        """Save the tables to parquet files if they were modified since loaded or saved.
+
+        Parameters
+        ----------
+        save_dir : str or pathlib.Path, optional
+            Where to write (default: ``cache_dir``).
+        clobber : bool
+            Write the tables as they are, whether modified or not. Otherwise the tables in
+            `save_dir` are read and the modified rows merged into them first.
+
+        Notes
+        -----
+        The files are written in ONE's format as one recoverable commit (temporary files, then
+        renames), under the lock that ``make_parquet_db`` takes, so readers never see a
+        half-written table or a mixed pair. With ``ONE_SAVE_ON_DELETE`` set to ``1`` or
+        ``true`` (read at import, as in ONE), a ``One`` saves its tables when it is deleted.
+        """
+        from alf_fast._lock import TableLock
+
+        save_dir = Path(save_dir or self.cache_dir)
+        cache = self._engine.cache
+        meta = cache['_meta']
+        modified = meta.get('modified_time') or datetime.datetime.min
+        update_time = max(
+            meta.get(x) or datetime.datetime.min for x in ('loaded_time', 'saved_time')
+        )
+        frames = {k: v for k, v in cache.items() if isinstance(v, pl.DataFrame)}
+        if not clobber:
+            if modified < update_time or all(f.height == 0 for f in frames.values()):
+                return
+            _logger.debug('Merging cache tables...')
+            merged = load_tables(save_dir, memory_map=False)
+            merge_tables(merged, **{k: v for k, v in frames.items() if not k.startswith('_')})
+            for name, raw in merged['_meta']['raw'].items():
+                created = [
+                    x.get('date_created')
+                    for x in (raw, meta['raw'].get(name, {}))
+                    if x.get('date_created')
+                ]
+                if created:
+                    raw['date_created'] = min(created, key=datetime.datetime.fromisoformat)
+            cache = merged
+        with TableLock(save_dir):
+            _logger.info('Saving cache tables...')
+            save_tables(cache, save_dir, modified)
+        meta['saved_time'] = datetime.datetime.now()
+
+    def save_loaded_ids(self, sessions_only: bool = False, clear_list: bool = True):
+        """Save the ids of the datasets (or their sessions) loaded while ``record_loaded``.
+
+        Parameters
+        ----------
+        sessions_only : bool
+            Save the eids of the sessions instead of the dataset ids.
+        clear_list : bool
+            Forget the loaded datasets afterwards.
+
+        Returns
+        -------
+        numpy.ndarray or list
+            The ids saved (``[]`` if nothing was loaded).
+        pathlib.Path or None
+            ``<tables_dir>/<timestamp>_loaded_{dataset,session}_uuids.csv``.
+
+        Warns
+        -----
+        UserWarning
+            Nothing was loaded (is ``record_loaded`` true?).
+        """
+        cache = self._engine.cache
+        loaded = cache.get('_loaded_datasets')
+        if loaded is None or loaded.size == 0:
+            warnings.warn(
+                'No datasets loaded; check "record_datasets" attribute is True', stacklevel=2
+            )
+            return [], None
+        if sessions_only:
+            name = 'session_uuid'
+            keys = [str(x) for x in loaded]
+            eids = self._engine.datasets.filter(pl.col('id').is_in(keys)).get_column('eid')
+            ids = np.array(self._engine.ids_out(eids.unique(maintain_order=True).to_list()))
+        else:
+            name = 'dataset_uuid'
+            ids = loaded
+        timestamp = datetime.datetime.now().strftime('%Y-%m-%dT%H-%M-%S%z')
+        filename = Path(self._tables_dir or self.cache_dir) / f'{timestamp}_loaded_{name}s.csv'
+        pl.DataFrame({name: [str(x) for x in ids]}, schema={name: pl.String}).write_csv(filename)
+        if clear_list:
+            cache['_loaded_datasets'] = np.array([])
+        return ids, filename
+
+    def _remove_table_files(self, tables: Iterable[str] | None = None) -> list[Path]:
+        """Delete the table files (default: those of the loaded tables) in the tables folder."""
+        names = tables or [k for k in self._engine.cache if not k.startswith('_')]
+        return remove_table_files(Path(self._tables_dir), names)
+
+    def __del__(self) -> None:
+        if SAVE_ON_DELETE and hasattr(self, '_engine'):
+            self.save_cache()
 
     # --- search ------------------------------------------------------------------------------
 
@@ -416,7 +539,7 @@ class One(ListingMixin, ConversionMixin):
         def order(item):
             return _LATE_TERMS.index(item[0]) if item[0] in _LATE_TERMS else -1
 
-        sessions = self._sessions_by_date()
+        sessions = self._engine.sessions_by_date()
         for key, value in sorted(queries.items(), key=order):
             # Like ONE, stop at the first empty result: later terms are then not validated.
             if sessions.height == 0:
@@ -447,28 +570,10 @@ class One(ListingMixin, ConversionMixin):
 
         if sessions.height == 0:
             return ([], None) if details else []
-        eids = self._ids_out(sessions.get_column('id').to_list())
+        eids = self._engine.ids_out(sessions.get_column('id').to_list())
         if details:
             return eids, [Bunch(r) for r in sessions.drop('id').iter_rows(named=True)]
         return eids
-
-    def _sessions_by_date(self) -> pl.DataFrame:
-        """The sessions table in search result order, sorted once per table object.
-
-        The sort is stable and filters keep row order, so filtering this equals sorting the
-        filtered rows, as ONE does.
-        """
-        sessions = self._cache['sessions']
-        cached = self.__dict__.get('_by_date_cache')
-        if cached is None or cached[0] is not sessions:
-            ordered = sessions.sort(
-                ['date', 'subject', 'number'],
-                descending=True,
-                nulls_last=True,
-                maintain_order=True,
-            )
-            cached = self.__dict__['_by_date_cache'] = (sessions, ordered)
-        return cached[1]
 
     def _filter_by_datasets(
         self, sessions: pl.DataFrame, patterns: list[str] | None, qc: str
@@ -480,17 +585,17 @@ class One(ListingMixin, ConversionMixin):
         eids with a hit for every pattern. With `patterns` ``None`` (``dataset_qc_lte``
         alone) any passing dataset will do.
         """
-        datasets = self._cache['datasets']
+        datasets = self._engine.cache['datasets']
         if patterns is not None and not patterns:
             # ONE's all() over no pattern is true for any session with a dataset row.
             keep = datasets.get_column('eid').unique()
             return sessions.filter(pl.col('id').is_in(keep.implode()))
         cond = pl.col('exists') & (pl.col('qc').to_physical() <= QC_NAMES.index(qc))
-        if sessions.height < self._cache['sessions'].height:
+        if sessions.height < self._engine.cache['sessions'].height:
             cond = cond & pl.col('eid').is_in(sessions.get_column('id').implode())
         hits = []
         if patterns is not None:
-            paths, names = self._dataset_names(datasets)
+            paths, names = self._engine.dataset_names()
             for pattern in patterns:
                 hits.append(paths.filter(_regex_mask(names, pattern, full=True, term='datasets')))
             if any(h.is_empty() for h in hits):
@@ -506,23 +611,11 @@ class One(ListingMixin, ConversionMixin):
         keep = rows.select(pl.col('eid').unique()).collect().get_column('eid')
         return sessions.filter(pl.col('id').is_in(keep.implode()))
 
-    def _dataset_names(self, datasets: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-        """The distinct relative paths of a datasets table and their file names, remembered
-        for as long as the table object is the same (tables are replaced, never edited)."""
-        cached = self.__dict__.get('_names_cache')
-        if cached is None or cached[0] is not datasets:
-            paths = datasets.lazy().select(pl.col('rel_path').drop_nulls().unique()).collect()
-            paths = paths.get_column('rel_path')
-            # The whole name after the last '/', including for files with no collection.
-            cached = (datasets, paths, paths.str.replace(r'\A.*/', ''))
-            self.__dict__['_names_cache'] = cached
-        return cached[1], cached[2]
-
     # --- sessions ----------------------------------------------------------------------------
 
     def list_subjects(self) -> list[str]:
         """Return the distinct subject names, sorted by code point."""
-        subjects = self._cache['sessions'].get_column('subject')
+        subjects = self._engine.cache['sessions'].get_column('subject')
         return subjects.sort(nulls_last=True).unique(maintain_order=True).to_list()
 
     def get_details(self, eid: Any, full: bool = False):
@@ -555,19 +648,17 @@ class One(ListingMixin, ConversionMixin):
         key = self._to_eid_str(eid)
         if key is None:
             raise ValueError(f'Cannot parse session ID "{eid}" (session may not exist)')
-        rows = self._session_rows(key)
+        rows = self._engine.session_rows(key)
         if rows.height == 0:
-            raise ALFObjectNotFound(self._id_out(key))
+            raise ALFObjectNotFound(id_out(key))
         if rows.height > 1:
-            raise ALFMultipleObjectsFound(
-                f'Multiple sessions in cache for eid {self._id_out(key)}'
-            )
+            raise ALFMultipleObjectsFound(f'Multiple sessions in cache for eid {id_out(key)}')
         if not full:
             record = Bunch(rows.drop('id').row(0, named=True))
             if 'number' in record and rows.schema['number'].is_integer():
                 record['number'] = rows.get_column('number').to_numpy()[0]
             return record
-        datasets = self._cache['datasets']
+        datasets = self._engine.cache['datasets']
         session = rows.rename({'id': 'eid'})
         # The datasets table is sorted by (eid, id): sorting by id restores its order here.
         joined = session.join(datasets.filter(pl.col('eid') == key), on='eid', how='left')
@@ -585,10 +676,13 @@ class One(ListingMixin, ConversionMixin):
         Parameters
         ----------
         cache_dir : str or pathlib.Path, optional
-            The data folder. If omitted, asks on stdin (empty answer: the current folder),
-            or uses the current folder when `silent`.
+            The data folder. If omitted, asks on the terminal (empty answer: the current
+            folder), or uses the current folder when `silent` or without a terminal.
         silent : bool
-            Never prompt: existing tables are kept, not rebuilt.
+            Never prompt: existing tables are opened as they are, not rebuilt. Without
+            `silent`, existing tables are rebuilt only when the answer to the prompt is
+            ``'y'``; without a terminal to ask (a batch job, a pipe) they are kept, with a
+            warning saying so.
         **kwargs
             Passed to :func:`alf_fast.cache.make_parquet_db` (``out_dir``, ``hash_ids``,
             ``hash_files``, ``lab``, ``threads``, ...).
@@ -610,26 +704,47 @@ class One(ListingMixin, ConversionMixin):
         reads its tables from ``out_dir`` when one is given, and that is also where existing
         tables are looked for.
         """
-        if not cache_dir:
-            if not silent:
-                cache_dir = input(f'Select a directory from which to build cache ({Path.cwd()})')
-            cache_dir = cache_dir or Path.cwd()
-        cache_dir = Path(cache_dir)
-        assert cache_dir.exists(), f'{cache_dir} does not exist'
-        tables_dir = Path(kwargs['out_dir']) if kwargs.get('out_dir') else cache_dir
+        return _setup(One, cache_dir, silent, **kwargs)
 
-        if (tables_dir / 'sessions.pqt').exists():
-            rebuild = False
-            if not silent:
-                answer = input(f'Cache tables exist for {tables_dir}, overwrite? [y/N]')
-                rebuild = answer == 'y'
-            if not rebuild:
-                return One(cache_dir, mode='local', tables_dir=tables_dir)
 
-        from alf_fast.cache import make_parquet_db
+def _setup(face: type, cache_dir: Any, silent: bool, **kwargs: Any) -> Any:
+    """``One.setup`` for either face: index the folder if needed and open a `face` on it."""
+    from alf_fast._prompt import ask
 
-        make_parquet_db(cache_dir, **kwargs)
-        return One(cache_dir, mode='local', tables_dir=tables_dir)
+    if not cache_dir:
+        if not silent:
+            cache_dir = ask(f'Select a directory from which to build cache ({Path.cwd()})')
+            if cache_dir is None:
+                warnings.warn(
+                    f'One.setup: no cache_dir given and no terminal to ask: using the '
+                    f'current folder {Path.cwd()}',
+                    stacklevel=3,
+                )
+        cache_dir = cache_dir or Path.cwd()
+    cache_dir = Path(cache_dir)
+    if not cache_dir.exists():  # ONE's exception class, kept under python -O
+        raise AssertionError(f'{cache_dir} does not exist')
+    tables_dir = Path(kwargs['out_dir']) if kwargs.get('out_dir') else cache_dir
+
+    if (tables_dir / 'sessions.pqt').exists():
+        rebuild = False
+        if not silent:
+            answer = ask(f'Cache tables exist for {tables_dir}, overwrite? [y/N]')
+            rebuild = answer == 'y'
+            if answer is None:
+                warnings.warn(
+                    f'One.setup: cache tables exist in {tables_dir} and there is no '
+                    f'terminal to ask whether to overwrite them: kept them (to rebuild, '
+                    f'call alf_fast.make_parquet_db({str(cache_dir)!r}) first)',
+                    stacklevel=3,
+                )
+        if not rebuild:
+            return face(cache_dir, mode='local', tables_dir=tables_dir)
+
+    from alf_fast.cache import make_parquet_db
+
+    make_parquet_db(cache_dir, **kwargs)
+    return face(cache_dir, mode='local', tables_dir=tables_dir)
 
 
 @functools.lru_cache(maxsize=1)
@@ -657,6 +772,12 @@ def ONE(*, mode: str = 'remote', wildcards: bool = True, **kwargs: Any) -> One:
         An unknown `mode`, or Alyx connection arguments (``base_url``, ``username``,
         ``password``, ``token``): use ``one.api.ONE`` for a database.
     """
+    check_factory_args(mode, kwargs)
+    return One(mode='local', wildcards=wildcards, **kwargs)
+
+
+def check_factory_args(mode: str, kwargs: dict[str, Any]) -> None:
+    """Reject what ``ONE(...)`` cannot serve: an unknown mode or Alyx connection arguments."""
     if mode not in ('local', 'remote'):
         raise ValueError(f'Mode "{mode}" not recognized')
     remote = [k for k in ('base_url', 'username', 'password', 'token') if k in kwargs]
@@ -664,4 +785,3 @@ def ONE(*, mode: str = 'remote', wildcards: bool = True, **kwargs: Any) -> One:
         raise ValueError(
             f'alf_fast has no Alyx client ({", ".join(remote)} given); use one.api.ONE'
         )
-    return One(mode='local', wildcards=wildcards, **kwargs)

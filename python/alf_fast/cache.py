@@ -23,7 +23,24 @@ import pyarrow.parquet as pq
 from alf_fast import _commit, _parquet
 from alf_fast._lock import TableLock
 
-__all__ = ['IndexReport', 'Progress', 'index_tree', 'make_parquet_db']
+# ONE's other public table functions (one.alf.cache), over polars tables.
+from alf_fast._tables import (
+    load_tables,
+    merge_tables,
+    remove_missing_datasets,
+    remove_table_files,
+)
+
+__all__ = [
+    'IndexReport',
+    'Progress',
+    'index_tree',
+    'load_tables',
+    'make_parquet_db',
+    'merge_tables',
+    'remove_missing_datasets',
+    'remove_table_files',
+]
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +54,12 @@ class Progress:
     files_hashed: int
     bytes_hashed: int
     seconds: float
+    #: Bytes the hash pass reads in all: 0 while walking, and when not hashing.
+    bytes_to_hash: int = 0
+    #: Dask tasks finished and planned in the current phase (walk, then md5) of a build on a
+    #: cluster; 0 in a single-process build.
+    tasks_done: int = 0
+    tasks: int = 0
 
 
 @dataclass
@@ -75,19 +98,23 @@ def _ids_argument(hash_ids: bool, namespace) -> dict:
     return {'ids': 'namespace', 'namespace': str(uuid.UUID(str(namespace)))}
 
 
-def _progress_callback(progress) -> Callable | None:
+def _progress_callback(progress) -> tuple[Callable | None, Callable[[], None]]:
+    """The callback for the Rust indexer, and what to call when it is done."""
+    close: Callable[[], None] = lambda: None  # noqa: E731
     if not progress:
-        return None
+        return None, close
     if progress is True:
         from alf_fast._progress import StderrProgress
 
         progress = StderrProgress()
+        close = progress.close  # the line we started, we end with a newline
     start = time.perf_counter()
 
-    def report(files, folders, files_hashed, bytes_hashed):
-        progress(Progress(files, folders, files_hashed, bytes_hashed, time.perf_counter() - start))
+    def report(files, folders, files_hashed, bytes_hashed, bytes_to_hash):
+        seconds = time.perf_counter() - start
+        progress(Progress(files, folders, files_hashed, bytes_hashed, seconds, bytes_to_hash))
 
-    return report
+    return report, close
 
 
 def index_tree(
@@ -111,15 +138,19 @@ def index_tree(
         raise ValueError(f'threads must be a positive integer, got {threads!r}')
     from alf_fast._alf_fast import index_tree as _index_tree
 
-    raw = _index_tree(
-        str(root),
-        # The extension caps the count (at max(64, cores)); this only keeps an absurd int
-        # from overflowing the conversion to a machine integer first.
-        threads=min(threads or 0, 1 << 16),
-        hash_files=bool(hash_files),
-        progress=_progress_callback(progress),
-        **_ids_argument(hash_ids, namespace),
-    )
+    callback, close = _progress_callback(progress)
+    try:
+        raw = _index_tree(
+            str(root),
+            # The extension caps the count (at max(64, cores)); this only keeps an absurd int
+            # from overflowing the conversion to a machine integer first.
+            threads=min(threads or 0, 1 << 16),
+            hash_files=bool(hash_files),
+            progress=callback,
+            **_ids_argument(hash_ids, namespace),
+        )
+    finally:
+        close()
     sessions = pa.RecordBatchReader.from_stream(raw.pop('sessions')).read_all()
     datasets = pa.RecordBatchReader.from_stream(raw.pop('datasets'))
     return sessions, datasets, raw
@@ -209,6 +240,7 @@ def build_cache(
     progress=None,
     namespace=None,
     allow_empty: bool = False,
+    client=None,
 ) -> IndexReport:
     """Index ``root_dir`` and write ``sessions.pqt`` and ``datasets.pqt``; see
     :func:`make_parquet_db`. Returns the full report used by the command line."""
@@ -223,9 +255,16 @@ def build_cache(
         _commit.fault_point('locked')
         _commit.recover(out)
         _commit.remove_debris(out)
-        sessions, datasets, raw = index_tree(
-            root, hash_ids, hash_files, threads, progress, namespace
-        )
+        if client is None:
+            sessions, datasets, raw = index_tree(
+                root, hash_ids, hash_files, threads, progress, namespace
+            )
+        else:
+            from alf_fast._dask import index_tree_on_cluster
+
+            sessions, datasets, raw = index_tree_on_cluster(
+                client, root, _ids_argument(hash_ids, namespace), hash_files, threads, progress
+            )
         if lab:
             sessions = _fill_lab(sessions, lab)
         _report_issues(raw['issues'], raw['skipped'])
@@ -278,6 +317,7 @@ def make_parquet_db(
     progress=None,
     namespace=None,
     allow_empty: bool = False,
+    client=None,
 ) -> tuple[Path, Path]:
     """Index the ALF datasets under a folder and save ONE's two cache tables.
 
@@ -312,6 +352,10 @@ def make_parquet_db(
         If False (default), a tree in which no session is found does not replace existing
         tables that list sessions (an empty or unmounted folder would otherwise wipe the
         index); True replaces them.
+    client : dask.distributed.Client, optional
+        Walk (and hash) on the workers of this Dask cluster, which must see ``root_dir`` at
+        the same path; the tables are the same as without it. ``threads`` is then the number
+        of threads per Dask task (default 1). Needs ``alf-fast[dask]``.
 
     Returns
     -------
@@ -342,6 +386,15 @@ def make_parquet_db(
     temporary file a dead build left.
     """
     report = build_cache(
-        root_dir, out_dir, hash_ids, hash_files, lab, threads, progress, namespace, allow_empty
+        root_dir,
+        out_dir,
+        hash_ids,
+        hash_files,
+        lab,
+        threads,
+        progress,
+        namespace,
+        allow_empty,
+        client,
     )
     return report.sessions_path, report.datasets_path

@@ -60,7 +60,7 @@ __all__ = [
     'ts2vec',
 ]
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger('one.alf.io')
 _TABLE_KEY = re.compile(r'^table([_.]|$)')
 _SPLIT_COLUMN = re.compile(r'.+?_[01]$')
 _FILE_PARTS = ('namespace', 'object', 'attribute', 'timescale', 'extra', 'extension')
@@ -354,7 +354,10 @@ def _read_jsonable(path: Path) -> list:
 
 def _read_npz(path: Path):
     arr = np.load(path)
-    return arr['arr_0'] if set(arr.files) == {'arr_0'} else arr
+    if set(arr.files) == {'arr_0'}:
+        with arr:  # the archive stays open otherwise, until the garbage collector finds it
+            return arr['arr_0']
+    return arr  # read lazily by the caller, as ONE returns it
 
 
 def _read_sparse(path: Path):
@@ -520,7 +523,7 @@ def _attribute_keys(parts: list[tuple], short_keys: bool) -> list[str]:
     return keys
 
 
-def _merge_table(out: AlfBunch) -> None:
+def _merge_table(out: AlfBunch, bunch: type[AlfBunch] = AlfBunch) -> None:
     """Replace a ``table`` attribute by its columns, renamed with the key's suffix."""
     table_key = next(filter(_TABLE_KEY.match, out), None)
     if not table_key:
@@ -535,7 +538,7 @@ def _merge_table(out: AlfBunch) -> None:
         table = table.rename({c: rename(c) for c in table.columns})
     else:  # a pandas frame from a caller, or an .npy table: fails like ONE
         table = table.rename(columns=rename)
-    out.update(AlfBunch.from_df(table))
+    out.update(bunch.from_df(table))
 
 
 def load_object(
@@ -582,6 +585,12 @@ def load_object(
     AssertionError
         Two files give the same key (e.g. two namespaces); restrict the filters.
     """
+    read = partial(load_file_content, allow_pickle=allow_pickle)
+    return _load_object(alfpath, object, short_keys, mmap, read, AlfBunch, **kwargs)
+
+
+def _load_object(alfpath, object, short_keys, mmap, read, bunch, **kwargs):
+    """:func:`load_object` reading each file with `read` into a `bunch` (both faces share it)."""
     if isinstance(alfpath, (Path, str)):
         if Path(alfpath).is_dir() and object is None:
             raise ValueError('If a directory is provided, the object name should be provided too')
@@ -595,22 +604,22 @@ def load_object(
     assert len(set(keys)) == len(keys), (
         f'multiple object {object} with the same attribute in {alfpath}, restrict parts/namespace'
     )
-    out = AlfBunch({})
+    out = bunch({})
     sidecars: dict = {}
     for fil, key in zip(files_alf, keys, strict=True):
         meta_file = _find_metadata(fil, sidecars)
         if meta_file == fil:  # the sidecar itself: read with its data file
             continue
-        out[key] = load_file_content(fil, mmap=mmap, allow_pickle=allow_pickle)
+        out[key] = read(fil, mmap=mmap)
         if meta_file:
-            meta = load_file_content(meta_file)
+            meta = read(meta_file)
             if 'columns' in meta.keys():
                 out.update({v: out[key][::, k] for k, v in enumerate(meta['columns'])})
                 out.pop(key)
                 meta.pop('columns')
             if meta:
                 out[key + 'metadata'] = meta
-    _merge_table(out)
+    _merge_table(out, bunch)
     status = out.check_dimensions
     timeseries = [k for k in out if 'timestamps' in k]
     if timeseries and len(out) > len(timeseries) and status == 0:

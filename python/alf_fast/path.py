@@ -37,7 +37,7 @@ __all__ = [
     'WindowsALFPath',
 ]
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger('one.alf.path')
 
 _FILE_RE = spec.regex(FILE_SPEC)
 _REL_PATH_RE = spec.regex(REL_PATH_SPEC)

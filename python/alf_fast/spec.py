@@ -8,6 +8,7 @@ Unicode ``\\w``/``\\d`` matching and backtracking quirks.
 from __future__ import annotations
 
 import re
+import textwrap
 from enum import IntEnum
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,8 @@ __all__ = [
     'QC',
     'REL_PATH_SPEC',
     'SESSION_SPEC',
+    'SPEC_DESCRIPTION',
+    'describe',
     'is_session_path',
     'is_uuid',
     'is_uuid_string',
@@ -134,6 +137,77 @@ def path_pattern() -> str:
         E.g. ``'(lab/Subjects/)subject/date/number/(collection/)(#revision#/)...'``.
     """
     return ''.join(c for c in FULL_SPEC if c not in '{}?*\\$')
+
+
+SPEC_DESCRIPTION = {
+    'lab': 'The lab that collected the data. Optional; when present the subject folders sit '
+    'under "<lab>/Subjects/".',
+    'Subjects': 'A fixed folder name separating the lab folder from its subject folders. It is '
+    'only used, and then required, when the data are organised by lab.',
+    'subject': 'The name of the experimental subject, any label.',
+    'date': 'The day of the session, in ISO 8601 form: yyyy-mm-dd.',
+    'number': 'The session number within the day, usually padded with zeros to three digits '
+    '(001, 002, ...).',
+    'collection': 'An optional folder grouping the datasets of one device, modality or probe, '
+    'needed when a session holds several measurements of the same kind (e.g. "probe00", '
+    '"probe01", "raw_video_data").',
+    'revision': 'An optional folder holding a version of datasets, named between pound signs '
+    '(e.g. "#2024-05-06#"). Revisions sort lexicographically; asking for a revision that does '
+    'not exist gives the latest one before it.',
+    'namespace': 'An optional file name prefix between underscores for data that are not a '
+    'community standard, such as those of one rig or program (e.g. "_iblrig_", "_phy_").',
+    'object': 'What the data describe: a collection of attributes of equal length along the '
+    'first axis (e.g. "trials", "spikes", "wheel").',
+    'attribute': 'One property of the object (e.g. "times", "intervals"). Attributes of an '
+    'object share their first dimension.',
+    'timescale': 'An optional suffix of a time attribute, after an underscore, naming the clock '
+    'its times refer to (e.g. "times_ephysClock") when it is not the universal one.',
+    'extra': 'Optional dot-separated parts after the attribute that carry no meaning for ALF '
+    '(e.g. a UUID or a probe label).',
+    'extension': 'The file format, after the last dot (e.g. "npy", "pqt", "json", "ssv").',
+}
+"""dict: Each part of an ALF path and what it means, keyed as in :func:`path_pattern`."""
+
+
+def describe(part: str | None = None, width: int = 99) -> None:
+    """Print the ALF path pattern and what one part (or every part) means.
+
+    Parameters
+    ----------
+    part : str, optional
+        A key of :data:`SPEC_DESCRIPTION`; the pattern is printed with ``^`` under it. All
+        parts if omitted.
+    width : int
+        The longest line printed for a description.
+
+    Raises
+    ------
+    ValueError
+        `part` is not a part name.
+
+    Examples
+    --------
+    >>> describe('extension', width=120)  # doctest: +ELLIPSIS
+    (lab/Subjects/)subject/date/number/...
+    """
+    pattern = path_pattern()
+    print(pattern)
+    if part is None:
+        parts = list(SPEC_DESCRIPTION)
+    elif part in SPEC_DESCRIPTION:
+        parts = [part]
+        # Marks the first occurrence of the name, as in ONE ('date' is found before 'extra').
+        match = re.search(part, pattern)
+        start, end = match.span() if match else (0, 0)
+        print(' ' * start + '^' * (end - start) + ' ' * (len(pattern) - end))
+    else:
+        names = '", "'.join(SPEC_DESCRIPTION)
+        raise ValueError(f'Unknown ALF part "{part}", should be one of "{names}"')
+    for name in parts:
+        print('\n' + name.upper())
+        for paragraph in SPEC_DESCRIPTION[name].splitlines():
+            for line in textwrap.wrap(paragraph, width, replace_whitespace=False):
+                print(line)
 
 
 def _named(pattern: str, name: str) -> str:

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod hash;
 pub mod ids;
+pub mod part;
 pub mod spec;
 pub mod table;
 pub mod threads;
@@ -15,11 +16,12 @@ mod unicode_classes;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 pub use error::{Error, Result};
 use hash::{FileHash, Hashes, Stamp};
 pub use table::{DatasetStream, IdScheme, Tables};
-pub use walk::{Issue, IssueKind, Progress, Walk};
+pub use walk::{Issue, IssueKind, Progress, Walk, WalkPart};
 
 /// Options of [`index`].
 #[derive(Debug, Clone)]
@@ -53,6 +55,8 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     let threads = threads::resolve(options.threads);
     let mut walk = walk::walk(root, threads, options.ids, progress)?;
     let hashes = if options.hash_files {
+        let total = walk.datasets.iter().map(|d| d.size).sum();
+        progress.bytes_to_hash.store(total, Ordering::Relaxed);
         let file_of = |i: usize| {
             let d = &walk.datasets[i];
             let path = walk.sessions[d.session as usize].path.join(&*d.rel_path);
@@ -67,11 +71,23 @@ pub fn index(root: &Path, options: &IndexOptions, progress: &Progress) -> Result
     } else {
         None
     };
+    index_walk(walk, options.ids, hashes)
+}
+
+/// Builds the tables of a finished walk (for instance one merged from shards by
+/// [`walk::merge_parts`]); `hashes`, when given, holds one md5 per dataset in walk order
+/// (`None`: not computed).
+pub fn index_walk(
+    walk: Walk,
+    ids: IdScheme,
+    hashes: Option<Vec<Option<[u8; 16]>>>,
+) -> Result<Index> {
+    let mut walk = walk;
     let bytes = walk.datasets.iter().map(|d| d.size).sum();
     let root = std::mem::take(&mut walk.root);
     let issues = std::mem::take(&mut walk.issues);
     let skipped = std::mem::take(&mut walk.skipped);
-    let tables = table::build(walk, options.ids, hashes)?;
+    let tables = table::build(walk, ids, hashes)?;
     release_free_memory();
     Ok(Index {
         root,

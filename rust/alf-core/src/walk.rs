@@ -41,6 +41,9 @@ pub struct Progress {
     pub files_hashed: AtomicU64,
     /// Bytes hashed so far.
     pub bytes_hashed: AtomicU64,
+    /// Bytes the hash pass will read, set when the walk ends (0 before, or without hashing),
+    /// so a progress line can show a percentage and time left.
+    pub bytes_to_hash: AtomicU64,
     /// Set by the caller to stop the operation; it then returns [`Error::Cancelled`]. Only
     /// the caller sets it: a run that fails leaves it alone, so a `Progress` can be reused.
     pub cancel: AtomicBool,
@@ -114,6 +117,41 @@ pub enum IssueKind {
     Changing,
 }
 
+impl IssueKind {
+    /// Every kind, for mapping names back.
+    pub const ALL: [IssueKind; 9] = [
+        IssueKind::Unreadable,
+        IssueKind::Vanished,
+        IssueKind::NotAlf,
+        IssueKind::BadSessionFolder,
+        IssueKind::DuplicateSession,
+        IssueKind::NotAFile,
+        IssueKind::NotUtf8,
+        IssueKind::LinkLoop,
+        IssueKind::Changing,
+    ];
+
+    /// The kind's name as reported to Python (`unreadable`, `not_alf`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            IssueKind::Unreadable => "unreadable",
+            IssueKind::Vanished => "vanished",
+            IssueKind::NotAlf => "not_alf",
+            IssueKind::BadSessionFolder => "bad_session_folder",
+            IssueKind::DuplicateSession => "duplicate_session",
+            IssueKind::NotAFile => "not_a_file",
+            IssueKind::NotUtf8 => "not_utf8",
+            IssueKind::LinkLoop => "link_loop",
+            IssueKind::Changing => "changing",
+        }
+    }
+
+    /// The kind named `name` by [`IssueKind::name`].
+    pub fn from_name(name: &str) -> Option<IssueKind> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
 /// A path the walk could not index, with the reason.
 #[derive(Debug, Clone)]
 pub struct Issue {
@@ -184,17 +222,7 @@ struct Shared<'a> {
 /// cannot be started or panics, or the walk is cancelled; every other problem becomes an
 /// [`Issue`].
 pub fn walk(root: &Path, threads: usize, ids: IdScheme, progress: &Progress) -> Result<Walk> {
-    let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
-    if !root.is_dir() {
-        return Err(Error::NotADirectory { path: root });
-    }
-    let root_str = root
-        .to_str()
-        .ok_or_else(|| Error::Invalid {
-            path: root.clone(),
-            message: "path is not valid UTF-8".into(),
-        })?
-        .to_owned();
+    let (root, root_str) = canonical_root(root)?;
     let threads = threads::resolve(threads);
 
     let workers: Vec<Worker<Job>> = (0..threads).map(|_| Worker::new_lifo()).collect();
@@ -220,12 +248,149 @@ pub fn walk(root: &Path, threads: usize, ids: IdScheme, progress: &Progress) -> 
         },
     );
 
-    let mut collectors: Vec<Collector> = std::thread::scope(|scope| {
+    let mut collectors = run_workers(workers, &shared)?;
+    if progress.cancelled() {
+        return Err(Error::Cancelled);
+    }
+    collectors.push(root_collector);
+    Ok(merge(root, collectors))
+}
+
+/// The canonical root and its UTF-8 form; fails naming the path when it is missing, not a
+/// folder or not UTF-8.
+fn canonical_root(root: &Path) -> Result<(PathBuf, String)> {
+    let root = fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+    if !root.is_dir() {
+        return Err(Error::NotADirectory { path: root });
+    }
+    let root_str = root
+        .to_str()
+        .ok_or_else(|| Error::Invalid {
+            path: root.clone(),
+            message: "path is not valid UTF-8".into(),
+        })?
+        .to_owned();
+    Ok((root, root_str))
+}
+
+/// One shard's share of a walk, before sessions are sorted and duplicate session ids dropped:
+/// that needs every shard's sessions, so it happens in [`merge_parts`].
+#[derive(Debug, Default)]
+pub struct WalkPart {
+    /// Session folders found, in no particular order; [`Dataset::session`] indexes this.
+    pub sessions: Vec<Session>,
+    /// ALF datasets, unordered.
+    pub datasets: Vec<Dataset>,
+    /// Problems that warrant a warning.
+    pub issues: Vec<Issue>,
+    /// Files skipped because their relative path is not valid ALF.
+    pub skipped: Vec<Issue>,
+}
+
+/// Walks part of the tree under `root`: each of `seeds` is handled exactly as the walk of the
+/// whole tree handles that entry when it reads the seed's parent folder, so sessions, labs,
+/// ids and relative paths are named against the real root. Together, the parts of seeds that
+/// cover the tree (every entry of the folders above them that a walk would process) merge by
+/// [`merge_parts`] into the same [`Walk`] as [`walk`] of the root.
+///
+/// `None` walks the whole root, as [`walk`] does. A seed must be below the root and its parent
+/// folder must not be inside a session (the shard planner only lists folders that cannot be
+/// session folders).
+pub fn walk_part(
+    root: &Path,
+    seeds: Option<&[String]>,
+    threads: usize,
+    ids: IdScheme,
+    progress: &Progress,
+) -> Result<WalkPart> {
+    let (_, root_str) = canonical_root(root)?;
+    let threads = threads::resolve(threads);
+    let workers: Vec<Worker<Job>> = (0..threads).map(|_| Worker::new_lifo()).collect();
+    let shared = Shared {
+        stealers: workers.iter().map(Worker::stealer).collect(),
+        pending: AtomicUsize::new(0),
+        next_session: AtomicUsize::new(0),
+        quit: AtomicBool::new(false),
+        root_len: root_str.len(),
+        ids,
+        progress,
+    };
+    let mut seed_collector = Collector::default();
+    match seeds {
+        None => {
+            let session = session_for_dir(&shared, &root_str, 0, &mut seed_collector);
+            let path = root_str.clone();
+            push(&workers[0], &shared, Job { path, session });
+        }
+        Some(seeds) => {
+            let prefix = format!("{root_str}/");
+            for (i, seed) in seeds.iter().enumerate() {
+                let Some(name) = seed.strip_prefix(&prefix).filter(|r| !r.is_empty()) else {
+                    return Err(Error::Invalid {
+                        path: PathBuf::from(seed),
+                        message: format!("shard folder is not below the root {root_str}"),
+                    });
+                };
+                let name = name.rsplit('/').next().unwrap_or(name);
+                let worker = &workers[i % threads];
+                seed_entry(seed, name, worker, &shared, &mut seed_collector);
+            }
+        }
+    }
+    let mut collectors = run_workers(workers, &shared)?;
+    if progress.cancelled() {
+        return Err(Error::Cancelled);
+    }
+    collectors.push(seed_collector);
+    Ok(join_collectors(collectors))
+}
+
+/// Handles the seed `path` (last component `name`) as [`read_folder`] handles an entry of a
+/// folder outside any session: hidden entries are left out, a folder is queued (as a session
+/// if it is one), a link is followed only to a session folder, and files are not datasets.
+fn seed_entry(
+    path: &str,
+    name: &str,
+    worker: &Worker<Job>,
+    shared: &Shared<'_>,
+    out: &mut Collector,
+) {
+    if name.starts_with('.') {
+        return;
+    }
+    let file_type = match fs::symlink_metadata(path) {
+        Ok(meta) => meta.file_type(),
+        Err(e) => {
+            out.issues
+                .push(io_issue(Path::new(path), &e, "cannot stat"));
+            return;
+        }
+    };
+    if file_type.is_dir() {
+        let session = session_for_dir(shared, path, name.len(), out);
+        let path = path.to_owned();
+        push(worker, shared, Job { path, session });
+    } else if file_type.is_symlink() && fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        let parent = &path[..path.len() - name.len() - 1];
+        if spec::session_at_end(path).is_some() && links_to_ancestor(parent, path, out) {
+            return;
+        }
+        if let Some(session) = session_for_dir(shared, path, name.len(), out) {
+            let (path, session) = (path.to_owned(), Some(session));
+            push(worker, shared, Job { path, session });
+        }
+    }
+}
+
+/// Runs one walker thread per deque until the walk is over; a thread that cannot be started
+/// stops the others and fails the walk.
+fn run_workers(workers: Vec<Worker<Job>>, shared: &Shared<'_>) -> Result<Vec<Collector>> {
+    let threads = workers.len();
+    std::thread::scope(|scope| {
         let mut handles = Vec::with_capacity(threads);
         let mut failed = None;
         for (i, worker) in workers.into_iter().enumerate() {
-            let shared = &shared;
-            match spawn_worker(scope, "alf-walk", i, progress, move || {
+            match spawn_worker(scope, "alf-walk", i, shared.progress, move || {
                 run_worker(i, &worker, shared)
             }) {
                 Ok(handle) => handles.push(handle),
@@ -242,12 +407,54 @@ pub fn walk(root: &Path, threads: usize, ids: IdScheme, progress: &Progress) -> 
             Some(e) => Err(e),
             None => joined,
         }
-    })?;
-    if progress.cancelled() {
-        return Err(Error::Cancelled);
+    })
+}
+
+/// Concatenates the collectors of one walk, renumbering nothing: provisional session ids are
+/// unique in a walk and dense from 0, so they become positions in `sessions`.
+fn join_collectors(collectors: Vec<Collector>) -> WalkPart {
+    let mut sessions: Vec<(u32, Session)> = Vec::new();
+    let mut part = WalkPart::default();
+    for mut c in collectors {
+        sessions.append(&mut c.sessions);
+        if part.datasets.is_empty() {
+            part.datasets = c.datasets;
+        } else {
+            part.datasets.append(&mut c.datasets);
+        }
+        part.issues.append(&mut c.issues);
+        part.skipped.append(&mut c.skipped);
     }
-    collectors.push(root_collector);
-    Ok(merge(root, collectors))
+    sessions.sort_unstable_by_key(|(id, _)| *id);
+    debug_assert!(sessions
+        .iter()
+        .enumerate()
+        .all(|(i, (id, _))| *id as usize == i));
+    part.sessions = sessions.into_iter().map(|(_, s)| s).collect();
+    part
+}
+
+/// Merges the parts of a sharded walk of `root` into the [`Walk`] that [`walk`] makes of the
+/// whole tree: sessions sorted by path, a duplicate session id kept only in the first folder
+/// (whichever part found it), issues sorted by path.
+pub fn merge_parts(root: PathBuf, parts: Vec<WalkPart>) -> Walk {
+    let mut all = Collector::default();
+    for part in parts {
+        let offset = index_u32(all.sessions.len());
+        all.sessions.extend(
+            part.sessions
+                .into_iter()
+                .enumerate()
+                .map(|(i, s)| (offset + index_u32(i), s)),
+        );
+        all.datasets.extend(part.datasets.into_iter().map(|mut d| {
+            d.session += offset;
+            d
+        }));
+        all.issues.extend(part.issues);
+        all.skipped.extend(part.skipped);
+    }
+    merge(root, vec![all])
 }
 
 fn push(worker: &Worker<Job>, shared: &Shared<'_>, job: Job) {

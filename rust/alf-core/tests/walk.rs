@@ -220,3 +220,23 @@ fn cancelling_stops_the_walk() {
         Err(alf_core::Error::Cancelled)
     ));
 }
+
+#[test]
+fn the_hash_pass_knows_its_total() {
+    let t = TempTree::new("to-hash");
+    t.file("sub/2020-01-01/001/alf/a.b.npy", &[0; 1000])
+        .file("sub/2020-01-01/001/alf/c.d.npy", &[0; 24]);
+    let (hashing, plain) = (Progress::default(), Progress::default());
+    for (hash_files, progress) in [(true, &hashing), (false, &plain)] {
+        let options = IndexOptions {
+            threads: 2,
+            hash_files,
+            ids: IdScheme::Stable,
+        };
+        index(&t.0, &options, progress).unwrap();
+    }
+    let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(load(&hashing.bytes_to_hash), 1024);
+    assert_eq!(load(&hashing.bytes_hashed), 1024);
+    assert_eq!(load(&plain.bytes_to_hash), 0);
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alf_core::threads::{panic_message, Faults};
-use alf_core::{IdScheme, IndexOptions, Issue, IssueKind, Progress};
+use alf_core::{IdScheme, IndexOptions, Issue, Progress};
 use arrow_array::RecordBatchIterator;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -19,26 +19,12 @@ use crate::error::to_py;
 
 const TICK: Duration = Duration::from_millis(200);
 
-fn kind_name(kind: IssueKind) -> &'static str {
-    match kind {
-        IssueKind::Unreadable => "unreadable",
-        IssueKind::Vanished => "vanished",
-        IssueKind::NotAlf => "not_alf",
-        IssueKind::BadSessionFolder => "bad_session_folder",
-        IssueKind::DuplicateSession => "duplicate_session",
-        IssueKind::NotAFile => "not_a_file",
-        IssueKind::NotUtf8 => "not_utf8",
-        IssueKind::LinkLoop => "link_loop",
-        IssueKind::Changing => "changing",
-    }
-}
-
 fn issues(list: Vec<Issue>) -> Vec<(String, &'static str, String)> {
     list.into_iter()
         .map(|i| {
             (
                 i.path.to_string_lossy().into_owned(),
-                kind_name(i.kind),
+                i.kind.name(),
                 i.message,
             )
         })
@@ -46,10 +32,11 @@ fn issues(list: Vec<Issue>) -> Vec<(String, &'static str, String)> {
 }
 
 /// Indexes `root`. `ids` is `"stable"`, `"strings"` or `"namespace"` (then `namespace` is the
-/// UUID string). `progress(files, dirs, files_hashed, bytes_hashed)` is called about five times
-/// a second while the work runs. Returns a dict with `root`, `sessions` and `datasets` (Arrow
-/// streams of record batches, each consumable once), `n_datasets`, `issues`, `skipped` (lists
-/// of `(path, kind, message)`) and `bytes`.
+/// UUID string). `progress(files, dirs, files_hashed, bytes_hashed, bytes_to_hash)` is called
+/// about five times a second while the work runs (`bytes_to_hash` is 0 until the walk ends).
+/// Returns a dict with `root`, `sessions` and `datasets` (Arrow streams of record batches, each
+/// consumable once), `n_datasets`, `issues`, `skipped` (lists of `(path, kind, message)`) and
+/// `bytes`.
 #[pyfunction]
 #[pyo3(signature = (root, *, threads = 0, hash_files = false, ids = "stable", namespace = None, progress = None))]
 pub fn index_tree<'py>(
@@ -61,19 +48,7 @@ pub fn index_tree<'py>(
     namespace: Option<String>,
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let ids = match (ids, namespace) {
-        ("stable", None) => IdScheme::Stable,
-        ("strings", None) => IdScheme::Strings,
-        ("namespace", Some(ns)) => IdScheme::Namespace(
-            uuid_parse(&ns)
-                .ok_or_else(|| PyValueError::new_err(format!("invalid namespace UUID: {ns:?}")))?,
-        ),
-        (other, _) => {
-            return Err(PyValueError::new_err(format!(
-                "ids must be 'stable', 'strings' or 'namespace' (with a namespace), got {other:?}"
-            )))
-        }
-    };
+    let ids = id_scheme(ids, namespace)?;
     let options = IndexOptions {
         threads,
         hash_files,
@@ -119,6 +94,7 @@ pub fn index_tree<'py>(
                             counters.dirs.load(Ordering::Relaxed),
                             counters.files_hashed.load(Ordering::Relaxed),
                             counters.bytes_hashed.load(Ordering::Relaxed),
+                            counters.bytes_to_hash.load(Ordering::Relaxed),
                         ))
                         .map(|_| ()),
                     None => Ok(()),
@@ -132,7 +108,28 @@ pub fn index_tree<'py>(
         }
     };
     let _ = py.detach(|| handle.join());
-    let index = outcome.map_err(to_py)?;
+    index_dict(py, outcome.map_err(to_py)?)
+}
+
+/// The id scheme named by `index_tree`'s `ids` and `namespace` arguments.
+pub(crate) fn id_scheme(ids: &str, namespace: Option<String>) -> PyResult<IdScheme> {
+    Ok(match (ids, namespace) {
+        ("stable", None) => IdScheme::Stable,
+        ("strings", None) => IdScheme::Strings,
+        ("namespace", Some(ns)) => IdScheme::Namespace(
+            uuid_parse(&ns)
+                .ok_or_else(|| PyValueError::new_err(format!("invalid namespace UUID: {ns:?}")))?,
+        ),
+        (other, _) => {
+            return Err(PyValueError::new_err(format!(
+                "ids must be 'stable', 'strings' or 'namespace' (with a namespace), got {other:?}"
+            )))
+        }
+    })
+}
+
+/// `index_tree`'s result dict (see its docs) for a finished index.
+pub(crate) fn index_dict(py: Python<'_>, index: alf_core::Index) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
     out.set_item("root", index.root.to_string_lossy().into_owned())?;
     // A stream, like the datasets: pyarrow imports pandas (0.15 s) the first time `pa.table`

@@ -7,6 +7,7 @@
 mod error;
 mod index;
 mod parse;
+mod shard;
 
 use pyo3::prelude::*;
 
@@ -29,5 +30,9 @@ fn _alf_fast(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse::rel_path_parts, m)?)?;
     m.add_function(wrap_pyfunction!(parse::session_path_parts, m)?)?;
     m.add_function(wrap_pyfunction!(parse::is_valid_filename, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::walk_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::merge_walk_parts, m)?)?;
+    m.add_function(wrap_pyfunction!(shard::md5_paths, m)?)?;
+    m.add_class::<shard::MergedWalk>()?;
     Ok(())
 }

@@ -1,0 +1,11 @@
+"""``one.alf.spec`` for the compatible face: this name is :mod:`alf_fast.spec` itself.
+
+The module replaces itself by the polars face's module, so both faces share one definition of
+everything in it (and a ``mock.patch`` through either name reaches the same object).
+"""
+
+import sys
+
+from alf_fast import spec as _impl
+
+sys.modules[__name__] = _impl
