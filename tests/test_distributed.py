@@ -19,7 +19,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from alf_fast._corpus import BROKEN_CASES, build_broken_tree, build_edge_tree, build_ibl_tree
+from _trees import BROKEN_CASES, build_broken_tree, build_edge_tree
+from alf_fast._corpus import build_ibl_tree
 from alf_fast._dask import PER_FILE_BYTES, plan_hash_chunks, plan_shards
 from alf_fast.cache import build_cache
 
