@@ -362,7 +362,7 @@ def test_progress_line_counts_dask_tasks():
     from alf_fast.cache import Progress
 
     stream = io.StringIO()
-    show = StderrProgress(stream, delay=0)
+    show = StderrProgress(stream, delay=0, live=True)
     show(Progress(1200, 0, 0, 0, 1.0, tasks_done=3, tasks=8))
     show(Progress(1200, 0, 40, 3 * 2**20, 2.0, tasks_done=1, tasks=8))
     lines = stream.getvalue().split('\r')[1:]
