@@ -696,11 +696,13 @@ class ListingMixin(ConversionMixin):
         """The ``rel_path`` column of a polars or pandas frame of this session's datasets."""
         if isinstance(frame, pl.DataFrame):
             if 'eid' in frame.columns:
-                assert set(frame.get_column('eid').to_list()) == {id_key(eid)}
+                if set(frame.get_column('eid').to_list()) != {id_key(eid)}:
+                    raise AssertionError(f'datasets of other sessions than {eid}')
             return frame.get_column('rel_path').to_list()
         if 'eid' in frame.index.names:
             eids = {id_key(e) for e in frame.index.get_level_values('eid')}
-            assert eids == {id_key(eid)}
+            if eids != {id_key(eid)}:
+                raise AssertionError(f'datasets of other sessions than {eid}')
         return frame['rel_path'].tolist()
 
     @staticmethod
