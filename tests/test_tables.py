@@ -414,3 +414,20 @@ def test_no_large_table_warning(tmp_path, monkeypatch):
         warnings.simplefilter('error')
         one = api.One(cache_dir=tmp_path)
     assert one._cache.datasets.height == n
+
+
+def test_qc_levels_have_one_definition_that_the_rust_indexer_agrees_with(tmp_path):
+    """The qc categories the Rust indexer writes are spec.QC_LEVELS, in order, and the order is
+    the enum's values (so code comparisons compare levels)."""
+    from alf_fast._alf_fast import index_tree
+    from alf_fast.spec import QC, QC_LEVELS
+
+    assert [QC[name] for name in QC_LEVELS] == sorted(QC)
+    session = tmp_path / 'lab' / 'Subjects' / 'S1' / '2020-01-01' / '001' / 'alf'
+    session.mkdir(parents=True)
+    (session / 'trials.choice.npy').write_bytes(b'')
+    import pyarrow as pa
+
+    out = index_tree(str(tmp_path))
+    datasets = pa.RecordBatchReader.from_stream(out['datasets']).read_all()
+    assert datasets.column('qc').chunk(0).dictionary.to_pylist() == list(QC_LEVELS)

@@ -24,7 +24,7 @@ import polars as pl
 from alf_fast._engine import EngineHost, id_key, id_out, session_on_disk, session_rel_path
 from alf_fast._tables import Bunch
 from alf_fast.path import ALFPath, ensure_alf_path, get_session_path
-from alf_fast.spec import is_session_path, is_uuid, is_uuid_string
+from alf_fast.spec import QC_LEVELS, is_session_path, is_uuid, is_uuid_string
 
 __all__ = ['ConversionMixin', 'session_record2path']
 
@@ -33,7 +33,7 @@ _PATH_REF_RE = re.compile(
     r'(?P<subject>[\w-]+)([\\/])(?P<date>\d{4}-\d{2}-\d{2})(\2)(?P<sequence>\d{1,3})'
 )
 #: Physical code of ``QC.FAIL`` in the ``qc`` enum: the default threshold of ONE's listings.
-_QC_FAIL_CODE = 3
+_QC_FAIL_CODE = QC_LEVELS.index('FAIL')
 
 
 def _is_pandas(obj: Any, kind: str) -> bool:

@@ -28,6 +28,7 @@ from functools import lru_cache
 import polars as pl
 
 from alf_fast._patterns import Unsupported, _c, _parser, to_rust, translate_glob
+from alf_fast._tables import QC_ENUM
 from alf_fast.exceptions import (
     ALFInvalid,
     ALFMultipleCollectionsFound,
@@ -35,19 +36,16 @@ from alf_fast.exceptions import (
     ALFMultipleRevisionsFound,
     ALFWarning,
 )
-from alf_fast.spec import _DEFAULT, COLLECTION_SPEC, FILE_SPEC, QC
+from alf_fast.spec import _DEFAULT, COLLECTION_SPEC, FILE_SPEC, QC, QC_LEVELS
 
 __all__ = [
-    'QC_ORDER',
     'filter_datasets',
     'filter_revision_last_before',
     'index_last_before',
     'parse_rel_paths',
 ]
 
-QC_ORDER = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
 """tuple of str: QC categories in ascending order, as in the ``qc`` column."""
-QC_ENUM = pl.Enum(list(QC_ORDER))
 
 _DEFAULTS = dict(_DEFAULT)
 # The same languages without look-around (which Rust lacks). The namespace look-behind only
@@ -339,10 +337,10 @@ def _plain_rust(patterns: _Patterns) -> str | None:
 
 
 def qc_rank(df: pl.DataFrame) -> pl.Expr:
-    """The ``qc`` column as its position in `QC_ORDER` (null for unknown values)."""
+    """The ``qc`` column as its position in `QC_LEVELS` (null for unknown values)."""
     if df.schema.get('qc') == QC_ENUM:
         return pl.col('qc').to_physical().cast(pl.Int8)
-    codes = {name: i for i, name in enumerate(QC_ORDER)}
+    codes = {name: i for i, name in enumerate(QC_LEVELS)}
     return pl.col('qc').cast(pl.String).replace_strict(codes, default=None, return_dtype=pl.Int8)
 
 
@@ -667,7 +665,7 @@ def filter_datasets(
     >>> filter_datasets(df, {'object': 'trials'}, revision='2023-02-15')  # doctest: +SKIP
     """
     patterns = build_patterns(filename, collection, revision, revision_last_before, wildcards)
-    level = QC_ORDER.index(QC.validate(qc).name)
+    level = QC_LEVELS.index(QC.validate(qc).name)
     if _small(all_datasets, patterns):
         match = _match_small(all_datasets, patterns, level, ignore_qc_not_set)
         if match.height == 0 or not (revision_last_before or assert_unique):
@@ -751,7 +749,7 @@ def _small(df: pl.DataFrame, patterns: _Patterns) -> bool:
 
 def _match_small(df: pl.DataFrame, patterns: _Patterns, level: int, ignore_not_set: bool):
     """The rows matching the path pattern and QC level (``re.match`` as in match_paths)."""
-    codes = {name: i for i, name in enumerate(QC_ORDER)}
+    codes = {name: i for i, name in enumerate(QC_LEVELS)}
     lowest = 1 if ignore_not_set else 0
     compiled = re.compile(patterns.python)
     mask = []

@@ -18,7 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-QC_CATEGORIES = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
+from alf_fast.spec import QC_LEVELS
+
 QC_TYPE = pa.dictionary(pa.int8(), pa.string(), ordered=True)
 
 # (name, arrow type, pandas_type, numpy_type); index columns are written as large_string, as
@@ -59,7 +60,7 @@ def one_metadata(origin: str | os.PathLike) -> dict:
 def _column_meta(name, pandas_type, numpy_type):
     meta = None
     if pandas_type == 'categorical':
-        meta = {'num_categories': len(QC_CATEGORIES), 'ordered': True}
+        meta = {'num_categories': len(QC_LEVELS), 'ordered': True}
     return {
         'name': name,
         'field_name': name,

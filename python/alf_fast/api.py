@@ -28,7 +28,6 @@ from alf_fast._engine import Engine, id_out
 from alf_fast._listing import ListingMixin
 from alf_fast._patterns import Unsupported, to_rust
 from alf_fast._tables import (
-    QC_NAMES,
     Bunch,
     default_cache,
     load_tables,
@@ -37,7 +36,7 @@ from alf_fast._tables import (
     save_tables,
 )
 from alf_fast.exceptions import ALFMultipleObjectsFound, ALFObjectNotFound
-from alf_fast.spec import QC
+from alf_fast.spec import QC, QC_LEVELS
 
 __all__ = ['ONE', 'InvalidPattern', 'One']
 
@@ -590,7 +589,7 @@ class One(ListingMixin):
             # ONE's all() over no pattern is true for any session with a dataset row.
             keep = datasets.get_column('eid').unique()
             return sessions.filter(pl.col('id').is_in(keep.implode()))
-        cond = pl.col('exists') & (pl.col('qc').to_physical() <= QC_NAMES.index(qc))
+        cond = pl.col('exists') & (pl.col('qc').to_physical() <= QC_LEVELS.index(qc))
         if sessions.height < self._engine.cache['sessions'].height:
             cond = cond & pl.col('eid').is_in(sessions.get_column('id').implode())
         hits = []
