@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 import polars as pl
 
@@ -85,7 +86,7 @@ _REV_FOLDER = re.compile('#.*#/')
 # --- pattern construction ------------------------------------------------------------------
 
 
-def _ensure_list(value) -> Iterable:
+def ensure_list(value: Any) -> Any:
     """ONE's ``ensure_list``: str, dict and non-iterables become one-item lists."""
     return [value] if isinstance(value, (str, dict)) or not isinstance(value, Iterable) else value
 
@@ -150,7 +151,7 @@ class _Patterns:
 
 def _translate_value(key: str, value, wildcards: bool, atomic: bool) -> str:
     if wildcards:
-        items = [_glob_part(_as_str(x, key), atomic) for x in _ensure_list(value)]
+        items = [_glob_part(_as_str(x, key), atomic) for x in ensure_list(value)]
         return '|'.join(items)
     if isinstance(value, str):
         return value
@@ -182,7 +183,7 @@ def build_patterns(filename, collection, revision, revision_last_before, wildcar
         args.update(filename)
         names = None
     else:
-        items = list(_ensure_list(filename))
+        items = list(ensure_list(filename))
         if wildcards:
             names = [_glob_name(_as_str(x, 'filename'), True) for x in items]
             names_rust = [_glob_name(x, False) for x in items]

@@ -106,6 +106,14 @@ class Bunch(_BunchBase):  # type: ignore[misc, valid-type]
         return Bunch(self)
 
 
+def is_frame(value: Any) -> bool:
+    """True for polars and pandas DataFrames (pandas is not imported to find out)."""
+    if isinstance(value, pl.DataFrame):
+        return True
+    cls = type(value)
+    return cls.__name__ == 'DataFrame' and cls.__module__.startswith('pandas')
+
+
 def empty_sessions() -> pl.DataFrame:
     """Return an empty sessions table with the standard columns and types."""
     return pl.DataFrame(schema=SESSIONS_SCHEMA)

@@ -37,7 +37,7 @@ import polars as pl
 
 from alf_fast import spec
 from alf_fast._npy import load_npy
-from alf_fast._tables import Bunch
+from alf_fast._tables import Bunch, is_frame
 from alf_fast.exceptions import ALFObjectNotFound
 from alf_fast.path import ALFPath, ensure_alf_path
 
@@ -66,16 +66,8 @@ _SPLIT_COLUMN = re.compile(r'.+?_[01]$')
 _FILE_PARTS = ('namespace', 'object', 'attribute', 'timescale', 'extra', 'extension')
 
 
-def _is_frame(value: Any) -> bool:
-    """True for polars and pandas DataFrames (pandas is not imported to find out)."""
-    if isinstance(value, pl.DataFrame):
-        return True
-    cls = type(value)
-    return cls.__name__ == 'DataFrame' and cls.__module__.startswith('pandas')
-
-
 def _has_shape(value: Any) -> bool:
-    return isinstance(value, np.ndarray) or _is_frame(value)
+    return isinstance(value, np.ndarray) or is_frame(value)
 
 
 class AlfBunch(Bunch):
