@@ -20,69 +20,46 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+from typing import Any
+
+from _bench_trees import ensure_tree
+from _timing import machine_info, run_capped, summarize
+from _worker import SCRIPT as WORKER
 
 HERE = Path(__file__).parent
 
-# The child times the call itself, so interpreter start-up and imports (about 0.5 s, the
-# same for both libraries) are not counted; its peak RSS does include them.
-BUILD = """
-import sys, time, warnings
-warnings.simplefilter('ignore')
-impl, root, out, hash_files = sys.argv[1:5]
-if impl == 'alf_fast':
-    from alf_fast import make_parquet_db
-else:
-    from one.alf.cache import make_parquet_db
-start = time.perf_counter()
-make_parquet_db(root, out_dir=out, hash_files=hash_files == '1')
-print(time.perf_counter() - start)
-"""
+
+def measured(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """One capped run of ``cmd``: its seconds and peak RSS (MB), or ``dnf`` after ``timeout``.
+
+    A build child (the suite's worker) reports the time of the call alone, so interpreter
+    start-up and imports (about 0.5 s, the same for both libraries) are not counted; its peak
+    RSS does include them. A shell command is timed whole.
+    """
+    c = run_capped(cmd, timeout)
+    if c.status == 'dnf':
+        return {'dnf': True, 'seconds': None, 'peak_mb': None}
+    if c.status != 'ok':
+        raise RuntimeError(f'{cmd} failed: {c.stderr[-2000:]}')
+    seconds = c.lines[-1]['seconds'] if c.lines else c.wall
+    return {'dnf': False, 'seconds': seconds, 'peak_mb': (c.peak_rss or 0) / 2**20}
 
 
-def run_child(cmd: list[str], timeout: float) -> dict:
-    """Run ``cmd``; return its time (the last line it prints, else its wall time) and peak
-    RSS, or ``dnf`` after ``timeout`` s. Output must be small (a pipe is read at the end)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = start + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
-            proc.kill()
-            proc.wait()
-            return {'dnf': True, 'seconds': None, 'peak_mb': None}
-        time.sleep(0.01)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f'{cmd} failed: {proc.stderr.read().decode()[-2000:]}')
-    reported = proc.stdout.read().decode().strip()
-    if reported:  # a build child reports the time of the call alone
-        seconds = float(reported.splitlines()[-1])
-    return {'dnf': False, 'seconds': seconds, 'peak_mb': usage.ru_maxrss / 1024}
-
-
-def build(impl: str, root: Path, hash_files: bool, timeout: float) -> dict:
+def build(impl: str, root: Path, hash_files: bool, timeout: float) -> dict[str, Any]:
+    lib = 'alf_fast' if impl == 'alf_fast' else 'ONE-api'
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, '-c', BUILD, impl, str(root), out, '1' if hash_files else '0']
-        return run_child(cmd, timeout)
+        cmd = [sys.executable, str(WORKER), 'setup', lib, str(root), out, str(int(hash_files))]
+        return measured(cmd, timeout)
 
 
-def shell(cmd: str, timeout: float) -> dict:
-    return run_child(['sh', '-c', cmd], timeout)
+def shell(cmd: str, timeout: float) -> dict[str, Any]:
+    return measured(['sh', '-c', cmd], timeout)
 
 
-def repeat(fn, runs: int) -> dict:
+def repeat(fn, runs: int) -> dict[str, Any]:
     """Median, min and max of ``runs`` calls of ``fn``; stops at the first that did not
     finish (it would not finish the next time either)."""
     results = []
@@ -93,27 +70,21 @@ def repeat(fn, runs: int) -> dict:
             break
     done = [r['seconds'] for r in results if not r['dnf']]
     peaks = [r['peak_mb'] for r in results if not r['dnf']]
+    stats = summarize(done)
     return {
         'runs': done,
         'dnf': any(r['dnf'] for r in results),
-        'median': statistics.median(done) if done else None,
-        'min': min(done) if done else None,
-        'max': max(done) if done else None,
+        'median': stats['median'],
+        'min': stats['min'],
+        'max': stats['max'],
         'peak_mb': max(peaks) if peaks else None,
     }
 
 
-def ensure_tree(path: Path, n_files: int, content: str) -> dict:
-    from alf_fast._corpus import build_ibl_tree
-
-    stamp = path / '.tree.json'
-    if stamp.exists():
-        return json.loads(stamp.read_text())
-    if path.exists():
-        shutil.rmtree(path)
-    counts = build_ibl_tree(path, n_files, content)
-    stamp.write_text(json.dumps(counts))
-    return counts
+def tree(data: Path, n_files: int, content: str) -> tuple[Path, dict[str, int]]:
+    """The tree of ``n_files`` (built once per ``--data`` folder) and its counts."""
+    info = ensure_tree(data, n_files, content, None)
+    return Path(info['root']), info['counts']
 
 
 def md5sum_cmd(root: Path) -> str:
@@ -122,40 +93,6 @@ def md5sum_cmd(root: Path) -> str:
         f"find {root} -type f -name '*.*.*' ! -name '.*' -print0 | "
         'xargs -0 -P2 -n 1000 md5sum > /dev/null'
     )
-
-
-def machine() -> dict:
-    import numpy
-    import polars
-    import pyarrow
-
-    import alf_fast
-
-    cpu = ''
-    if Path('/proc/cpuinfo').exists():
-        for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                cpu = line.split(':', 1)[1].strip()
-                break
-    mem = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30
-    try:
-        from importlib.metadata import version
-
-        one_version = version('ONE-api')
-    except Exception:
-        one_version = None
-    return {
-        'cores': os.cpu_count(),
-        'memory_gib': round(mem, 1),
-        'cpu': cpu,
-        'os': platform.platform(),
-        'python': platform.python_version(),
-        'alf_fast': alf_fast.__version__,
-        'ONE-api': one_version,
-        'numpy': numpy.__version__,
-        'polars': polars.__version__,
-        'pyarrow': pyarrow.__version__,
-    }
 
 
 def ratio(a, b):
@@ -194,23 +131,18 @@ def main(argv=None) -> int:
     args.data.mkdir(parents=True, exist_ok=True)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    small = args.data / f'ibl_{args.small}'
-    small_npy = args.data / f'ibl_{args.small}_npy'
-    large = args.data / f'ibl_{args.large}'
-    trees = {
-        'small': ensure_tree(small, args.small, 'empty'),
-        'small_npy': ensure_tree(small_npy, args.small, 'npy'),
-        'large': ensure_tree(large, args.large, 'empty'),
-    }
-    subset = args.data / 'ibl_100_npy'
-    trees['subset_npy'] = ensure_tree(subset, 100, 'npy')
+    trees = {}
+    small, trees['small'] = tree(args.data, args.small, 'empty')
+    small_npy, trees['small_npy'] = tree(args.data, args.small, 'npy')
+    large, trees['large'] = tree(args.data, args.large, 'empty')
+    subset, trees['subset_npy'] = tree(args.data, 100, 'npy')
     for root in (small, small_npy, large, subset):  # warm the file cache
         shell(f"find {root} -type f -printf '%s %p\\n' > /dev/null", cap)
     for root in (small_npy, subset):
         shell(f'find {root} -type f -print0 | xargs -0 cat > /dev/null', cap)
 
     r = {
-        'machine': machine(),
+        'machine': machine_info(HERE.parent),
         'trees': trees,
         'runs': args.runs,
         'cap_minutes': args.cap_minutes,
@@ -268,9 +200,8 @@ def report(r) -> str:
     )
     rate = lambda files, m: f'{files / m["median"]:,.0f} files/s' if m['median'] else '—'  # noqa: E731
     lines = [
-        f'Machine: {r["machine"]["cores"]} cores, {r["machine"]["memory_gib"]} GiB, '
-        f'{r["machine"]["cpu"]}; ONE-api {r["machine"]["ONE-api"]}, alf_fast '
-        f'{r["machine"]["alf_fast"]}. Median (min–max) of {r["runs"]} runs, warm cache.',
+        f'Machine: {machine_line(r["machine"])}. Median (min–max) of {r["runs"]} runs, warm '
+        'cache.',
         '',
         '| case | alf_fast | reference | ratio | alf_fast peak RSS |',
         '|---|---|---|---|---|',
@@ -301,6 +232,21 @@ def report(r) -> str:
         '',
     ]
     return '\n'.join(lines)
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    """Cores, memory, CPU and versions, from ``machine_info`` (or an older setup.json's own
+    flat record, so ``--render`` still reads results written before the two were shared)."""
+    if 'versions' not in m:
+        return (
+            f'{m["cores"]} cores, {m["memory_gib"]} GiB, {m["cpu"]}; ONE-api {m["ONE-api"]}, '
+            f'alf_fast {m["alf_fast"]}'
+        )
+    v = m['versions']
+    return (
+        f'{m["cores"]} cores, {(m["memory_bytes"] or 0) / 2**30:.1f} GiB, {m["cpu_model"]}; '
+        f'ONE-api {v["ONE-api"]}, alf_fast {v["alf-fast"]}'
+    )
 
 
 def large_one_row(r) -> str:

@@ -15,6 +15,10 @@ not finish", never extrapolated), and the answers of the two libraries are compa
 natural keys (``lab/Subjects/subject/date/number``), so each case gets a ``correct`` flag.
 Results go to ``results.json``, ``results.md`` and ``results.png`` in ``--out``.
 
+This module is the orchestration (trees, capped runs, correctness checks, the results dict).
+The measured calls run in ``_worker.py`` child processes, the markdown and plot are written by
+``_report.py``, and the trees are built and reused by ``_bench_trees.py``.
+
 Usage::
 
     python benches/suite.py [--sizes 10000 100000 1000000] [--runs 3] [--cap-minutes 10]
@@ -25,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import json
 import os
 import re
@@ -36,23 +39,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _timing import (
-    fmt_bytes,
-    fmt_count,
-    fmt_seconds,
-    machine_info,
-    run_capped,
-    summarize,
-    time_command,
-)
+from _bench_trees import build_tree, ensure_tree, remove_tree
+from _report import write_markdown, write_plot
+from _timing import fmt_bytes, fmt_seconds, machine_info, run_capped, summarize, time_command
+from _worker import CALL_IDS, CALLS, COMPAT
+from _worker import SCRIPT as WORKER
 
 SCRIPT = Path(__file__).resolve()
 REPO = SCRIPT.parents[1]
-LIBS = ('ONE-api', 'alf_fast')
-#: The compatible face (pandas types, ``alf_fast.one.api.One``): timed for the calls, on the
-#: tables alf_fast built.
-COMPAT = 'alf_fast.one'
-SEED = 0
 #: Default largest tree with a hashing setup (such trees hold real data: ~9 KB a file).
 HASH_MAX = 100_000
 #: ``--quick``: sizes and hash limit (ONE-api hashes ~8 files/s, see the README).
@@ -67,23 +61,6 @@ LOAD_DATASET = '_ibl_wheel.position.npy'
 EMPTY_BYTES_PER_FILE = 700
 NPY_BYTES_PER_FILE = 9_500
 TABLE_BYTES_PER_FILE = 4 * 80
-TREE_VERSION = 1
-
-#: (id, label template) of the timed calls, in the order they run.
-CALLS = (
-    ('one', 'One()'),
-    ('search_subject', 'search(subject={subject!r})'),
-    ('search_regex', 'search(subject={regex!r})'),
-    ('search_datasets', 'search(datasets={datasets!r})'),
-    ('search_dates', 'search(date_range={date_range!r})'),
-    ('search_combined', 'search(subject, date_range, datasets)'),
-    ('list_datasets', 'list_datasets(eid)'),
-    ('list_details', 'list_datasets(eid, details=True)'),
-    ('get_details', 'get_details(eid)'),
-    ('load_object', "load_object(eid, 'trials')"),
-    ('load_dataset', 'load_dataset(eid, {load_dataset!r})'),
-)
-CALL_IDS = tuple(c for c, _ in CALLS)
 
 
 def log(msg: str) -> None:
@@ -91,172 +68,8 @@ def log(msg: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Subprocess workers (run as `python suite.py _setup ...` / `python suite.py _calls ...`)
-# ---------------------------------------------------------------------------------------------
-
-
-def _quiet() -> None:
-    import logging
-    import warnings
-
-    warnings.simplefilter('ignore')
-    logging.disable(logging.CRITICAL)
-
-
-def _emit(**kwargs: Any) -> None:
-    print(json.dumps(kwargs), flush=True)
-
-
-def _child_setup(lib: str, root: str, out: str, hash_files: str) -> int:
-    """Time one ``make_parquet_db`` call; print its seconds and the RSS before it."""
-    import resource
-
-    _quiet()
-    if lib == 'alf_fast':
-        from alf_fast import make_parquet_db
-    else:
-        from one.alf.cache import make_parquet_db
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
-    make_parquet_db(root, out_dir=out, hash_files=hash_files == '1')
-    seconds = time.perf_counter() - t0
-    unit = 1 if sys.platform == 'darwin' else 1024
-    _emit(seconds=seconds, rss_baseline=baseline * unit)
-    return 0
-
-
-def _session_keys(tables: Path) -> dict[str, str]:
-    """Session id -> ``lab/Subjects/subject/date/number`` (the natural key), from the table."""
-    import pyarrow.parquet as pq
-
-    t = pq.read_table(tables / 'sessions.pqt', columns=['id', 'lab', 'subject', 'date', 'number'])
-    cols = [t.column(c).to_pylist() for c in ('id', 'lab', 'subject', 'date', 'number')]
-    return {
-        str(i): f'{lab}/Subjects/{subject}/{date}/{int(number):03d}'
-        for i, lab, subject, date, number in zip(*cols, strict=True)
-    }
-
-
-def _digest(items: list[str]) -> dict[str, Any]:
-    """Count, sha1 and first items of a sorted list of strings (kept small in the JSON)."""
-    items = sorted(items)
-    sha = hashlib.sha1('\n'.join(items).encode()).hexdigest()
-    return {'count': len(items), 'sha1': sha, 'first': items[:3]}
-
-
-def _array(value: Any) -> dict[str, Any]:
-    import numpy as np
-
-    a = np.asarray(value)
-    if a.dtype == object:
-        data = repr(a.tolist()).encode()
-    else:
-        data = np.ascontiguousarray(a).tobytes()
-    return {'shape': list(a.shape), 'dtype': str(a.dtype), 'sha1': hashlib.sha1(data).hexdigest()}
-
-
-def _summary(call: str, out: Any, keys: dict[str, str]) -> Any:
-    """What must agree between the libraries, independent of their ids and types."""
-    if call.startswith('search'):
-        return _digest([keys.get(str(e), f'unknown id {e}') for e in out])
-    if call == 'list_datasets':
-        return _digest([str(x) for x in out])
-    if call == 'list_details':  # a pandas or a polars frame: the same rows
-        return _digest([str(x) for x in out['rel_path']])
-    if call == 'get_details':
-        return f'{out["lab"]}/{out["subject"]}/{out["date"]}/{int(out["number"]):03d}'
-    if call == 'load_object':
-        return {str(k): _array(v) for k, v in sorted(out.items())}
-    if call == 'load_dataset':
-        return _array(out)
-    raise ValueError(call)
-
-
-def _child_calls(spec_path: str, start: str) -> int:
-    """Construct ``One`` and time the calls from index ``start`` on; one JSON line per run."""
-    _quiet()
-    spec = json.loads(Path(spec_path).read_text())
-    root, tables, runs = spec['root'], Path(spec['tables']), spec['runs']
-    if spec['lib'] == 'alf_fast':
-        from alf_fast import One
-
-        kwargs: dict[str, Any] = {}
-    elif spec['lib'] == COMPAT:
-        from alf_fast.one.api import One
-
-        kwargs = {}
-    else:
-        from one.api import One
-
-        kwargs = {'mode': 'local'}
-
-    def make():
-        return One(cache_dir=root, tables_dir=tables, **kwargs)
-
-    keys = _session_keys(tables)
-    by_key = {v: k for k, v in keys.items()}
-    eid = by_key.get(spec['load_session'] or '')
-    sub, dates, names = spec['subject'], spec['date_range'], spec['datasets']
-    fns = {
-        'search_subject': lambda o: o.search(subject=sub),
-        'search_regex': lambda o: o.search(subject=spec['regex']),
-        'search_datasets': lambda o: o.search(datasets=names),
-        'search_dates': lambda o: o.search(date_range=dates),
-        'search_combined': lambda o: o.search(subject=sub, date_range=dates, datasets=names),
-        'list_datasets': lambda o: o.list_datasets(eid),
-        'list_details': lambda o: o.list_datasets(eid, details=True),
-        'get_details': lambda o: o.get_details(eid),
-        'load_object': lambda o: o.load_object(eid, 'trials'),
-        'load_dataset': lambda o: o.load_dataset(eid, spec['load_dataset']),
-    }
-    one = None
-    for index, call in enumerate(CALL_IDS):
-        if index < int(start):
-            continue
-        if call == 'one':
-            try:
-                for run in range(runs):
-                    t0 = time.perf_counter()
-                    one = make()
-                    _emit(call=call, run=run, seconds=time.perf_counter() - t0)
-                cache = one._cache
-                answer = {'sessions': len(cache['sessions']), 'datasets': len(cache['datasets'])}
-                _emit(call=call, answer=answer)
-            except Exception as err:
-                _emit(call=call, error=f'{type(err).__name__}: {err}')
-                return 1
-            continue
-        if one is None:
-            one = make()
-            _emit(event='ready')
-        if eid is None and call not in ('one',) and not call.startswith('search'):
-            _emit(call=call, error=f'session {spec["load_session"]!r} not in the tables')
-            continue
-        try:
-            out = None
-            for run in range(runs):
-                t0 = time.perf_counter()
-                out = fns[call](one)
-                _emit(call=call, run=run, seconds=time.perf_counter() - t0)
-            _emit(call=call, answer=_summary(call, out, keys))
-        except Exception as err:
-            _emit(call=call, error=f'{type(err).__name__}: {err}'[:2000])
-    return 0
-
-
-# ---------------------------------------------------------------------------------------------
 # Trees
 # ---------------------------------------------------------------------------------------------
-
-
-def _build(root: Path, files: int, content: str) -> dict[str, Any]:
-    from alf_fast._corpus import build_ibl_tree
-
-    if root.exists():
-        shutil.rmtree(root)
-    t0 = time.perf_counter()
-    counts = build_ibl_tree(root, files, content, seed=SEED)
-    return {'counts': counts, 'build_seconds': time.perf_counter() - t0}
 
 
 def overlay_tree(data: Path, files: int) -> tuple[Path, str | None]:
@@ -270,7 +83,7 @@ def overlay_tree(data: Path, files: int) -> tuple[Path, str | None]:
     root = data / f'overlay_{files}'
     marker = data / f'overlay_{files}.json'
     if not (marker.exists() and root.is_dir()):
-        _build(root, files, 'npy')
+        build_tree(root, files, 'npy')
         marker.write_text('{}')
     for ses in sorted(p for p in root.glob('*/Subjects/*/*/*') if p.is_dir()):
         if (ses / 'alf' / LOAD_DATASET).exists() and (
@@ -278,37 +91,6 @@ def overlay_tree(data: Path, files: int) -> tuple[Path, str | None]:
         ).exists():
             return root, ses.relative_to(root).as_posix()
     return root, None
-
-
-def ensure_tree(data: Path, files: int, content: str, overlay: Path | None) -> dict[str, Any]:
-    """Build (or reuse, with ``--data``) the tree of ``files`` files."""
-    root = data / f'ibl_{content}_{files}'
-    marker = data / f'ibl_{content}_{files}.json'
-    if marker.exists() and root.is_dir():
-        info = json.loads(marker.read_text())
-        if info.get('version') == TREE_VERSION and info.get('overlay') == (overlay is not None):
-            info['reused'] = True
-            return info
-    marker.unlink(missing_ok=True)
-    info = _build(root, files, content)
-    if overlay is not None:
-        shutil.copytree(overlay, root, dirs_exist_ok=True)
-    info.update(
-        root=str(root),
-        files=files,
-        content=content,
-        seed=SEED,
-        overlay=overlay is not None,
-        version=TREE_VERSION,
-    )
-    marker.write_text(json.dumps(info))
-    info['reused'] = False
-    return info
-
-
-def remove_tree(info: dict[str, Any]) -> None:
-    shutil.rmtree(info['root'], ignore_errors=True)
-    Path(info['root'] + '.json').unlink(missing_ok=True)
 
 
 def disk_problem(data: Path, files: int, hash_max: int) -> str | None:
@@ -363,7 +145,7 @@ def measure_setup(
         if out.exists():
             shutil.rmtree(out)
         out.mkdir(parents=True)
-        cmd = [sys.executable, str(SCRIPT), '_setup', lib, root, str(out), str(int(hash_files))]
+        cmd = [sys.executable, str(WORKER), 'setup', lib, root, str(out), str(int(hash_files))]
         c = run_capped(cmd, cap)
         if c.status == 'dnf':
             res['status'], res['note'] = 'dnf', f'did not finish within {cap / 60:g} min'
@@ -421,7 +203,7 @@ def measure_calls(spec: dict[str, Any], spec_file: Path, cap: float) -> dict[str
     workers: list[dict[str, Any]] = []
     start = 0
     while start < len(CALL_IDS):
-        cmd = [sys.executable, str(SCRIPT), '_calls', str(spec_file), str(start)]
+        cmd = [sys.executable, str(WORKER), 'calls', str(spec_file), str(start)]
         c = run_capped(cmd, cap, reset_on_line=True)
         workers.append({'start': CALL_IDS[start], 'status': c.status, 'peak_rss': c.peak_rss})
         for line in c.lines:
@@ -581,237 +363,6 @@ def run_size(files: int, args: argparse.Namespace, data: Path, keep: bool) -> di
 
 
 # ---------------------------------------------------------------------------------------------
-# Reports
-# ---------------------------------------------------------------------------------------------
-
-
-def _cell(r: dict[str, Any] | None) -> str:
-    if r is None:
-        return '—'
-    if r['status'] == 'ok':
-        return fmt_seconds(r['median'])
-    if r['status'] == 'dnf':
-        return f'**{r["note"]}**'
-    return r['status']
-
-
-def _range(r: dict[str, Any] | None) -> str:
-    if r is None or r['status'] != 'ok':
-        return '—'
-    return f'{fmt_seconds(r["min"])} – {fmt_seconds(r["max"])}'
-
-
-def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
-    if a is None or b is None or a['status'] != 'ok' or b['status'] != 'ok' or not b['median']:
-        return '—'
-    ratio = a['median'] / b['median']
-    return f'{ratio:.1f}×' if ratio >= 1 else f'{ratio:.2g}×'
-
-
-def _flag(correct: bool | None) -> str:
-    return {True: 'yes', False: '**NO**', None: '—'}[correct]
-
-
-def write_markdown(report: dict[str, Any], path: Path) -> None:
-    m = report['machine']
-    v = m['versions']
-    s = report['suite']
-    lines = [
-        '# alf_fast vs ONE-api: benchmark suite',
-        '',
-        '![setup and call times](results.png)',
-        '',
-        f'- Machine: {m["cpu_model"]}, {m["cores"]} cores ({m["usable_cores"]} usable), '
-        f'{fmt_bytes(m["memory_bytes"])} RAM, {m["os"]}',
-        f'- Python {m["python"]}; alf_fast {v["alf-fast"]}, ONE-api {v["ONE-api"]}, '
-        f'polars {v["polars"]}, pyarrow {v["pyarrow"]}, numpy {v["numpy"]}, '
-        f'pandas {v["pandas"]}; commit {m["git_commit"]}'
-        f'{" (with uncommitted changes)" if m.get("git_dirty") else ""}',
-        f'- Run {s["started"]} ({fmt_seconds(s["wall_seconds"])}): `{s["command"]}`',
-        f'- {s["runs"]} run(s) per measurement, median shown (min – max beside calls; every '
-        f'run in results.json); cap {s["cap_minutes"]:g} min per run of a call.',
-        '',
-    ]
-    for note in report['notes']:
-        lines.append(f'- Note: {note}')
-    for skip in report['skipped_sizes']:
-        lines.append(f'- {skip["files"]:,} files: {skip["reason"]}')
-    lines += [
-        '',
-        '## Setup: `make_parquet_db`',
-        '',
-        'Hash off on a tree of empty files; hash on (md5 of every file) on a tree of the same '
-        'layout with real `.npy` data. Peak memory is the maximum RSS of the whole setup '
-        'process (Python, imports and the call).',
-        '',
-        '| files | sessions | hash | find floor | ONE-api | alf_fast | speed-up | '
-        'alf_fast / find | ONE-api files/s | alf_fast files/s | ONE-api peak RSS | '
-        'alf_fast peak RSS | correct |',
-        '|---:|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
-    ]
-    for size in report['sizes']:
-        find = size['find']
-        for case in size['cases']:
-            if case['kind'] != 'setup':
-                continue
-            one, fast = case['results'].get('ONE-api'), case['results'].get('alf_fast')
-            floor = find['median'] if find['status'] == 'ok' else None
-            over = '—'
-            if floor and fast and fast['status'] == 'ok':
-                over = f'{fast["median"] / floor:.1f}×'
-            lines.append(
-                f'| {size["files"]:,} | {size["sessions"]:,} | '
-                f'{"on" if case["hash_files"] else "off"} | '
-                f'{fmt_seconds(floor) if not case["hash_files"] else "—"} | '
-                f'{_cell(one)} | {_cell(fast)} | {_ratio(one, fast)} | '
-                f'{over if not case["hash_files"] else "—"} | '
-                f'{fmt_count(one and one.get("files_per_second"))} | '
-                f'{fmt_count(fast and fast.get("files_per_second"))} | '
-                f'{fmt_bytes(one and one.get("peak_rss_max"))} | '
-                f'{fmt_bytes(fast and fast.get("peak_rss_max"))} | {_flag(case["correct"])} |'
-            )
-    for size in report['sizes']:
-        q = size['query']
-        lines += [
-            '',
-            f'## Calls at {size["files"]:,} files ({size["sessions"]:,} sessions)',
-            '',
-            f'Session loaded: `{size["load_session"]}`; subject {q["subject"]!r}, regex '
-            f'{q["regex"]!r}, date range {q["date_range"]}. Each library reads the tables it '
-            f'built (hash off); `{COMPAT}` (the compatible face: pandas types) reads those '
-            'alf_fast built.',
-            '',
-            '| call | ONE-api | ONE-api min – max | alf_fast | alf_fast min – max | '
-            f'speed-up | {COMPAT} | {COMPAT} min – max | speed-up | correct |',
-            '|---|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
-        ]
-        for case in size['cases']:
-            if case['kind'] != 'call':
-                continue
-            one, fast = case['results'].get('ONE-api'), case['results'].get('alf_fast')
-            compat = case['results'].get(COMPAT)
-            label = size['labels'][case['case']].replace('|', '\\|')
-            lines.append(
-                f'| `{label}` | {_cell(one)} | {_range(one)} | {_cell(fast)} | '
-                f'{_range(fast)} | {_ratio(one, fast)} | {_cell(compat)} | {_range(compat)} | '
-                f'{_ratio(one, compat)} | {_flag(case["correct"])} |'
-            )
-        problems = [
-            f'{case["case"]} ({lib}): {r["status"]}: {r["note"].strip().splitlines()[-1]}'
-            for case in size['cases']
-            for lib, r in case['results'].items()
-            if r['status'] not in ('ok', 'dnf') and (r.get('note') or '').strip()
-        ]
-        if problems:
-            lines += ['', 'Failures:', '']
-            lines += [f'- {p[:400]}' for p in problems]
-    lines.append('')
-    path.write_text('\n'.join(lines))
-
-
-def write_plot(report: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
-    sizes = report['sizes']
-    styles = {
-        'alf_fast': ('tab:orange', 'o'),
-        'ONE-api': ('tab:blue', 's'),
-        COMPAT: ('tab:green', '^'),
-    }
-    for lib in LIBS:
-        color, marker = styles[lib]
-        for hash_files, ls in ((False, '-'), (True, '--')):
-            xs, ys, dnf = [], [], []
-            for size in sizes:
-                for case in size['cases']:
-                    r = case['results'].get(lib)
-                    if case['kind'] == 'setup' and case['hash_files'] == hash_files and r:
-                        if r['status'] == 'ok':
-                            xs.append(size['files'])
-                            ys.append(r['median'])
-                        elif r['status'] == 'dnf':
-                            dnf.append(size['files'])
-            label = f'{lib} make_parquet_db' + (' (hash on, npy tree)' if hash_files else '')
-            face = 'none' if hash_files else color
-            if xs:
-                ax1.plot(xs, ys, ls, color=color, marker=marker, mfc=face, label=label)
-            if dnf:
-                cap = report['suite']['cap_minutes'] * 60
-                ax1.plot(
-                    dnf,
-                    [cap] * len(dnf),
-                    'x',
-                    color=color,
-                    ms=10,
-                    label=f'{label}: did not finish within {cap / 60:g} min',
-                )
-    xs = [s['files'] for s in sizes if s['find']['status'] == 'ok']
-    ys = [s['find']['median'] for s in sizes if s['find']['status'] == 'ok']
-    if xs:
-        ax1.plot(xs, ys, ':', color='gray', marker='^', label='find -type f (walk floor)')
-    ax1.set_xscale('log')
-    ax1.set_yscale('log')
-    ax1.set_xlabel('files in the tree')
-    ax1.set_ylabel('seconds (median)')
-    ax1.set_title('Setup: make_parquet_db vs files')
-    ax1.grid(True, which='both', alpha=0.3)
-    ax1.legend(fontsize=8)
-
-    # Query latencies at the largest size.
-    both = [
-        s
-        for s in sizes
-        if all(
-            any(
-                c['kind'] == 'call' and c['results'].get(lib, {}).get('status') == 'ok'
-                for c in s['cases']
-            )
-            for lib in LIBS
-        )
-    ]
-    if sizes:
-        size = (both or sizes)[-1]
-        calls = [c for c in size['cases'] if c['kind'] == 'call']
-        plotted = (*LIBS, COMPAT)
-        width = 0.8 / len(plotted)
-        for i, lib in enumerate(plotted):
-            color = styles[lib][0]
-            xs, ys = [], []
-            for j, case in enumerate(calls):
-                r = case['results'].get(lib)
-                if r and r['status'] == 'ok' and r['median']:
-                    xs.append(j + (i - (len(plotted) - 1) / 2) * width)
-                    ys.append(r['median'])
-                elif r and r['status'] != 'ok':
-                    x = j + (i - (len(plotted) - 1) / 2) * width
-                    ax2.text(
-                        x,
-                        0.02,
-                        r['status'],
-                        rotation=90,
-                        fontsize=7,
-                        color=color,
-                        transform=ax2.get_xaxis_transform(),
-                    )
-            if xs:
-                ax2.bar(xs, ys, width=width, color=color, label=lib)
-        ax2.set_xticks(range(len(calls)))
-        ax2.set_xticklabels([c['case'] for c in calls], rotation=35, ha='right', fontsize=8)
-        ax2.set_yscale('log')
-        ax2.set_ylabel('seconds (median)')
-        ax2.set_title(f'Calls at {size["files"]:,} files')
-        ax2.grid(True, axis='y', which='both', alpha=0.3)
-        ax2.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-# ---------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------
 
@@ -850,10 +401,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == '_setup':
-        return _child_setup(*argv[1:])
-    if argv and argv[0] == '_calls':
-        return _child_calls(*argv[1:])
     args = parse_args(argv)
     if args.render:
         report = json.loads(args.render.read_text())

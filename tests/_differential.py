@@ -3,21 +3,51 @@
 Results are compared after normalising representation only: pandas vs polars frames (index
 levels become leading columns), ndarray vs np.memmap, ONE's per-dataset revision warnings vs
 alf_fast's single warning, and set-ordered names in error messages.
+
+Also the reference tables: ``one_make_parquet_db`` runs ONE-api's indexer under the contract's
+pinned id namespace (contract 0.3), so ONE-api and alf_fast read byte-identical tables and any
+difference in results comes from the code under test, not from the ids.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import types
 import uuid
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from enum import IntEnum
 from pathlib import PurePath
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import polars as pl
 
 _QUOTED = re.compile(r'"([^"]*)"')
+
+#: The namespace the contract's examples were made with.
+NS = uuid.UUID('5b6c7d8e-0000-11ee-8000-000000000000')
+
+
+@contextlib.contextmanager
+def pinned_namespace(ns: uuid.UUID = NS):
+    """Make ONE-api's ``make_parquet_db`` use ``ns`` instead of a fresh ``uuid1()``."""
+    import one.alf.cache
+
+    with mock.patch.object(one.alf.cache.uuid, 'uuid1', return_value=ns):
+        yield ns
+
+
+def one_make_parquet_db(root, **kwargs):
+    """ONE-api's indexer on ``root`` with the pinned namespace, warnings silenced."""
+    from one.alf.cache import make_parquet_db
+
+    with pinned_namespace(), warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return make_parquet_db(root, **kwargs)
 
 
 @dataclass
@@ -48,6 +78,49 @@ def call(fn, *args, **kwargs) -> Outcome:
             out.error = e
     out.warnings = list(caught)
     return out
+
+
+def normalise(value):
+    """Make a value comparable across the two libraries (their classes have the same names).
+
+    Containers keep their class name, so a tuple never equals a list; enums compare by name and
+    value, compiled patterns by pattern and flags, generators by what they yield.
+    """
+    if isinstance(value, types.GeneratorType):
+        value = list(value)
+    if isinstance(value, OrderedDict):
+        return ('OrderedDict', [(k, normalise(v)) for k, v in value.items()])
+    if isinstance(value, dict):
+        return ('dict', [(k, normalise(v)) for k, v in value.items()])
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, [normalise(v) for v in value])
+    if isinstance(value, PurePath):
+        return (type(value).__name__, str(value))
+    if isinstance(value, IntEnum):
+        return (type(value).__name__, value.name, int(value))
+    if isinstance(value, re.Pattern):
+        return ('Pattern', value.pattern, value.flags)
+    return (type(value).__name__, value)
+
+
+def both(one_ref, one_fast, method: str, *args, **kwargs) -> tuple[Outcome, Outcome]:
+    """:func:`call` of the same method with the same arguments on ONE-api's and our ``One``."""
+    return (
+        call(getattr(one_ref, method), *args, **kwargs),
+        call(getattr(one_fast, method), *args, **kwargs),
+    )
+
+
+def outcome(fn, *args, **kwargs) -> tuple:
+    """``('ok', normalised result)`` or ``('raise', exception class name, message)``.
+
+    The comparable summary of :func:`call` for values plain enough to compare with ``==``
+    (not frames or arrays); warnings are dropped.
+    """
+    out = call(fn, *args, **kwargs)
+    if out.error is None:
+        return ('ok', normalise(out.value))
+    return ('raise', out.error_class, str(out.error))
 
 
 def quoted_set(message: str) -> set[str]:

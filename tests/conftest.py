@@ -1,39 +1,14 @@
 """Shared fixtures: fixture trees from the contract and ONE-api reference instances.
 
-Differential tests build their tables with ONE-api's own ``make_parquet_db`` under a pinned id
-namespace (contract 0.3), so ONE-api and alf_fast read byte-identical tables and any difference
-in results comes from the code under test, not from the ids.
+Only fixtures live here; helpers that test modules import are in ``_differential.py``.
 """
 
-import contextlib
 import shutil
-import uuid
-import warnings
 from pathlib import Path
-from unittest import mock
 
 import pytest
 
-#: The namespace the contract's examples were made with.
-NS = uuid.UUID('5b6c7d8e-0000-11ee-8000-000000000000')
-
-
-@contextlib.contextmanager
-def pinned_namespace(ns: uuid.UUID = NS):
-    """Make ONE-api's ``make_parquet_db`` use ``ns`` instead of a fresh ``uuid1()``."""
-    import one.alf.cache
-
-    with mock.patch.object(one.alf.cache.uuid, 'uuid1', return_value=ns):
-        yield ns
-
-
-def one_make_parquet_db(root, **kwargs):
-    """ONE-api's indexer on ``root`` with the pinned namespace, warnings silenced."""
-    from one.alf.cache import make_parquet_db
-
-    with pinned_namespace(), warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        return make_parquet_db(root, **kwargs)
+from _differential import one_make_parquet_db
 
 
 @pytest.fixture(params=['python', 'polars'])
@@ -46,20 +21,10 @@ def filter_engine(request, monkeypatch):
     return request.param
 
 
-def outcome(fn, *args, **kwargs):
-    """The result of a call, or ``(exception class name, message)`` if it raised."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            return fn(*args, **kwargs)
-    except Exception as e:
-        return type(e).__name__, str(e)
-
-
 @pytest.fixture(scope='session')
 def f_template(tmp_path_factory) -> Path:
     """Fixture F (contract 0.2) indexed by ONE-api with the pinned namespace. Do not modify."""
-    from alf_fast._corpus import build_fixture_f
+    from _trees import build_fixture_f
 
     root = tmp_path_factory.mktemp('F') / 'F'
     build_fixture_f(root)

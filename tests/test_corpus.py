@@ -1,42 +1,30 @@
-"""The tree generators of ``alf_fast._corpus``: determinism, counts, and that ONE-api indexes
-and loads what they build (or fails exactly where ``BROKEN_EXPECTED`` says)."""
+"""The tree generators (``alf_fast._corpus`` and ``tests/_trees.py``): determinism, counts,
+and that ONE-api indexes and loads what they build (or fails exactly where ``BROKEN_EXPECTED``
+says)."""
 
 import hashlib
 import logging
 import os
 import subprocess
 import sys
-import uuid
 import warnings
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import pytest
 
-from alf_fast._corpus import (
+from _differential import one_make_parquet_db as index
+from _differential import pinned_namespace
+from _trees import (
     BROKEN_CASES,
     BROKEN_EXPECTED,
-    DEFAULT_LABS,
     build_broken_tree,
-    build_demo_tree,
     build_edge_tree,
     build_fixture_f,
-    build_ibl_tree,
 )
+from alf_fast._corpus import DEFAULT_LABS, build_demo_tree, build_ibl_tree
 
-NS = uuid.UUID('5b6c7d8e-0000-11ee-8000-000000000000')
 REPO = Path(__file__).resolve().parents[1]
-
-
-def index(root, **kwargs):
-    """ONE-api's make_parquet_db with the contract's pinned namespace, warnings silenced."""
-    import one.alf.cache
-
-    with mock.patch.object(one.alf.cache.uuid, 'uuid1', return_value=NS):
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            return one.alf.cache.make_parquet_db(root, **kwargs)
 
 
 def one_api(root):
@@ -315,7 +303,7 @@ def test_one_api_behaves_as_broken_expected_says(tmp_path, case):
     if stage == 'warn':
         import one.alf.cache
 
-        with mock.patch.object(one.alf.cache.uuid, 'uuid1', return_value=NS):
+        with pinned_namespace():
             with pytest.warns(RuntimeWarning, match='No sessions found'):
                 one.alf.cache.make_parquet_db(root)
         return

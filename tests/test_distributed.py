@@ -19,7 +19,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from alf_fast._corpus import BROKEN_CASES, build_broken_tree, build_edge_tree, build_ibl_tree
+from _trees import BROKEN_CASES, build_broken_tree, build_edge_tree
+from alf_fast._corpus import build_ibl_tree
 from alf_fast._dask import PER_FILE_BYTES, plan_hash_chunks, plan_shards
 from alf_fast.cache import build_cache
 
@@ -361,7 +362,7 @@ def test_progress_line_counts_dask_tasks():
     from alf_fast.cache import Progress
 
     stream = io.StringIO()
-    show = StderrProgress(stream, delay=0)
+    show = StderrProgress(stream, delay=0, live=True)
     show(Progress(1200, 0, 0, 0, 1.0, tasks_done=3, tasks=8))
     show(Progress(1200, 0, 40, 3 * 2**20, 2.0, tasks_done=1, tasks=8))
     lines = stream.getvalue().split('\r')[1:]

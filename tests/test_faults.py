@@ -217,7 +217,7 @@ def test_mixed_pair_is_refused_naming_both_files(tree):
 
 def test_tables_without_build_id_still_load(f_root):
     """ONE-api's tables carry no build id; nor does one of ours next to one of ONE-api's."""
-    from conftest import one_make_parquet_db
+    from _differential import one_make_parquet_db
 
     assert build_id(f_root / 'sessions.pqt') is None
     n = len(One(f_root).search())

@@ -18,15 +18,14 @@ from _differential import (
 )
 from alf_fast import _filters
 from alf_fast._filters import (
-    QC_ENUM,
-    QC_ORDER,
     filter_datasets,
     filter_revision_last_before,
     index_last_before,
 )
 from alf_fast._patterns import to_rust, translate_glob
+from alf_fast._tables import QC_ENUM
 from alf_fast.exceptions import ALFMultipleRevisionsFound, ALFWarning
-from alf_fast.spec import QC
+from alf_fast.spec import QC, QC_LEVELS
 
 # Every test runs on both paths of filter_datasets (Python lists and polars).
 pytestmark = pytest.mark.usefixtures('filter_engine')
@@ -50,7 +49,7 @@ def make_pair(rel_paths_, qc=None, default_revision=None, eids=None):
     if default_revision is not None:
         data['default_revision'] = default_revision
     ref = pd.DataFrame(data)
-    ref['qc'] = ref['qc'].astype(pd.CategoricalDtype(list(QC_ORDER), ordered=True))
+    ref['qc'] = ref['qc'].astype(pd.CategoricalDtype(list(QC_LEVELS), ordered=True))
     ref['rel_path'] = ref['rel_path'].astype('str')
     ref = ref.set_index(['eid', 'id'])
     fast = pl.DataFrame(data).with_columns(pl.col('qc').cast(QC_ENUM))

@@ -9,16 +9,17 @@ import subprocess
 import sys
 import threading
 import warnings
+from unittest.mock import ANY
 
 import pandas as pd
 import polars as pl
 import pytest
 
+from _differential import one_make_parquet_db
+from _trees import BAD_NAMES, BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
 from alf_fast import make_parquet_db
-from alf_fast._corpus import BAD_NAMES, BROKEN_CASES, BROKEN_EXPECTED, build_broken_tree
 from alf_fast._lock import TableLock
 from alf_fast.cache import build_cache
-from conftest import one_make_parquet_db
 
 GOOD = 'mylab/Subjects/SWC_001/2023-01-01/001'
 
@@ -76,8 +77,9 @@ def test_non_alf_paths_are_skipped_and_reported(tmp_path, case):
     report, ses, ds, caught = ours(root)
     assert len(ses) == 1
     assert ds['rel_path'].tolist() == ['alf/_ibl_trials.intervals.npy']
-    assert [p for p, _, _ in report.skipped] == [str(root.resolve() / GOOD / NON_ALF[case])]
-    assert caught == []  # skipped names are logged at debug level, not warned
+    assert report.skipped == [(str(root.resolve() / GOOD / NON_ALF[case]), 'not_alf', ANY)]
+    # skipped names are logged at debug level, not warned: they never reach `issues`
+    assert report.issues == [] and caught == []
     assert len(one_api_opens(root)) == 1
 
 

@@ -9,6 +9,7 @@ import pytest
 from _differential import (
     assert_same_error,
     assert_same_frame,
+    both,
     call,
     frame_columns,
     rel_paths,
@@ -21,13 +22,6 @@ pytestmark = pytest.mark.usefixtures('filter_engine')
 EID = 'e70388ad-6bfe-37d0-a200-ebeeab6833fb'
 EID2 = '0d3507cd-f190-39bb-9111-17bb3ac2b05e'
 UNKNOWN = '11111111-1111-4111-8111-111111111111'
-
-
-def both(one_ref, one_fast, method, *args, **kwargs):
-    return (
-        call(getattr(one_ref, method), *args, **kwargs),
-        call(getattr(one_fast, method), *args, **kwargs),
-    )
 
 
 def assert_same_listing(ref, fast, ordered=True):

@@ -19,7 +19,7 @@ from _differential import (
     assert_same_data,
     assert_same_error,
     assert_same_revision_warnings,
-    call,
+    both,
 )
 from alf_fast.exceptions import (
     ALFMultipleObjectsFound,
@@ -42,13 +42,6 @@ UNORDERED = {'ALFMultipleCollectionsFound', 'ALFMultipleObjectsFound', 'ALFMulti
 def quiet_logs(caplog):
     caplog.set_level(logging.CRITICAL, logger='one')
     yield
-
-
-def both(one_ref, one_fast, method, *args, **kwargs):
-    return (
-        call(getattr(one_ref, method), *args, **kwargs),
-        call(getattr(one_fast, method), *args, **kwargs),
-    )
 
 
 def assert_same_load(ref, fast, unordered_paths=False):
@@ -293,7 +286,7 @@ def test_size_mismatch_is_logged(f_root, caplog):
 
 
 def test_md5_checked_when_table_has_hashes(f_root, caplog):
-    from conftest import one_make_parquet_db
+    from _differential import one_make_parquet_db
 
     one_make_parquet_db(f_root, hash_files=True)
     _, fast = make_pair(f_root)
@@ -436,8 +429,8 @@ def test_short_keys(one_ref, one_fast, f_root):
         one_ref.load_object(EID, 'trials', short_keys=True)
     folder = f_root / 'mylab/Subjects/SWC_001/2023-01-01/001/alf'
     np.save(folder / '_ibl_trials.feedback_times.raw.npy', np.arange(5.0))
+    from _differential import one_make_parquet_db
     from alf_fast import One
-    from conftest import one_make_parquet_db
 
     one_make_parquet_db(f_root)
     fast = One(cache_dir=f_root)

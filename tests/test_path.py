@@ -10,43 +10,19 @@ from __future__ import annotations
 
 import datetime
 import random
-import types
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterator
-from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import one.alf.exceptions as one_exc
 import one.alf.path as one_path
 import pytest
 
+from _differential import outcome
 from alf_fast import path as our_path
 from alf_fast.exceptions import ALFInvalid
 
 SEED = 777
-
-
-def normalise(value):
-    """Make a value comparable across the two libraries (their classes have the same names)."""
-    if isinstance(value, types.GeneratorType):
-        value = list(value)
-    if isinstance(value, OrderedDict):
-        return ('OrderedDict', [(k, normalise(v)) for k, v in value.items()])
-    if isinstance(value, dict):
-        return ('dict', [(k, normalise(v)) for k, v in value.items()])
-    if isinstance(value, (tuple, list)):
-        return (type(value).__name__, [normalise(v) for v in value])
-    if isinstance(value, PurePath):
-        return (type(value).__name__, str(value))
-    return (type(value).__name__, value)
-
-
-def outcome(fn):
-    """Return ('ok', normalised result) or ('raise', exception class name, message)."""
-    try:
-        return ('ok', normalise(fn()))
-    except Exception as e:
-        return ('raise', type(e).__name__, str(e))
 
 
 def compare(cases):

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import random
-import re
 import sys
 import uuid
 import warnings
-from collections import OrderedDict
 from enum import IntEnum
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -22,6 +20,7 @@ import one.alf.path as one_path
 import one.alf.spec as one_spec
 import pytest
 
+from _differential import outcome
 from alf_fast import exceptions as our_exc
 from alf_fast import path as our_path
 from alf_fast import spec as our_spec
@@ -29,31 +28,6 @@ from alf_fast import spec as our_spec
 SEED = 20240601
 # Characters that stress the parsers: separators, Unicode letters and marks, non-ASCII digits.
 ODD_CHARS = [' ', '#', '.', '_', '-', '/', '\\', 'ü', 'í', '\u0301', '²', '٣', '$', '\n', 'A', '0']
-
-
-def normalise(value):
-    """Make a value comparable across the two libraries (their classes have the same names)."""
-    if isinstance(value, OrderedDict):
-        return ('OrderedDict', [(k, normalise(v)) for k, v in value.items()])
-    if isinstance(value, dict):
-        return ('dict', [(k, normalise(v)) for k, v in value.items()])
-    if isinstance(value, (tuple, list)):
-        return (type(value).__name__, [normalise(v) for v in value])
-    if isinstance(value, (PurePosixPath, PureWindowsPath)):
-        return (type(value).__name__, str(value))
-    if isinstance(value, IntEnum):
-        return (type(value).__name__, value.name, int(value))
-    if isinstance(value, re.Pattern):
-        return ('Pattern', value.pattern, value.flags)
-    return (type(value).__name__, value)
-
-
-def outcome(fn, *args, **kwargs):
-    """Return ('ok', normalised result) or ('raise', exception class name, message)."""
-    try:
-        return ('ok', normalise(fn(*args, **kwargs)))
-    except Exception as e:
-        return ('raise', type(e).__name__, str(e))
 
 
 def mismatches(cases, ours, theirs):

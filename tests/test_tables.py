@@ -20,9 +20,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from _differential import one_make_parquet_db
 from alf_fast._tables import DATASETS_SCHEMA, QC_ENUM, SESSIONS_SCHEMA, Bunch, load_tables
 from alf_fast.exceptions import ALFWarning
-from conftest import one_make_parquet_db
 
 ONE_FIXTURES = Path(__import__('one').__file__).parent / 'tests' / 'fixtures'
 META = {'date_created': '2024-05-06 07:08', 'origin': 'test'}
@@ -414,3 +414,20 @@ def test_no_large_table_warning(tmp_path, monkeypatch):
         warnings.simplefilter('error')
         one = api.One(cache_dir=tmp_path)
     assert one._cache.datasets.height == n
+
+
+def test_qc_levels_have_one_definition_that_the_rust_indexer_agrees_with(tmp_path):
+    """The qc categories the Rust indexer writes are spec.QC_LEVELS, in order, and the order is
+    the enum's values (so code comparisons compare levels)."""
+    from alf_fast._alf_fast import index_tree
+    from alf_fast.spec import QC, QC_LEVELS
+
+    assert [QC[name] for name in QC_LEVELS] == sorted(QC)
+    session = tmp_path / 'lab' / 'Subjects' / 'S1' / '2020-01-01' / '001' / 'alf'
+    session.mkdir(parents=True)
+    (session / 'trials.choice.npy').write_bytes(b'')
+    import pyarrow as pa
+
+    out = index_tree(str(tmp_path))
+    datasets = pa.RecordBatchReader.from_stream(out['datasets']).read_all()
+    assert datasets.column('qc').chunk(0).dictionary.to_pylist() == list(QC_LEVELS)

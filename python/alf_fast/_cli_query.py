@@ -16,7 +16,7 @@ from typing import Any
 __all__ = ['add_ls', 'add_search']
 
 #: ONE's dataset QC levels, best first.
-QC_LEVELS = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
+from alf_fast.spec import QC_LEVELS
 
 
 def _one(args: argparse.Namespace):

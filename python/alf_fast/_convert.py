@@ -24,7 +24,7 @@ import polars as pl
 from alf_fast._engine import EngineHost, id_key, id_out, session_on_disk, session_rel_path
 from alf_fast._tables import Bunch
 from alf_fast.path import ALFPath, ensure_alf_path, get_session_path
-from alf_fast.spec import is_session_path, is_uuid, is_uuid_string
+from alf_fast.spec import QC_LEVELS, is_session_path, is_uuid, is_uuid_string
 
 __all__ = ['ConversionMixin', 'session_record2path']
 
@@ -33,7 +33,7 @@ _PATH_REF_RE = re.compile(
     r'(?P<subject>[\w-]+)([\\/])(?P<date>\d{4}-\d{2}-\d{2})(\2)(?P<sequence>\d{1,3})'
 )
 #: Physical code of ``QC.FAIL`` in the ``qc`` enum: the default threshold of ONE's listings.
-_QC_FAIL_CODE = 3
+_QC_FAIL_CODE = QC_LEVELS.index('FAIL')
 
 
 def _is_pandas(obj: Any, kind: str) -> bool:
@@ -164,7 +164,8 @@ class ConversionMixin(EngineHost):
         if self.is_exp_ref(id):
             return self.ref2eid(id)
         if isinstance(id, dict):
-            assert {'subject', 'number', 'lab'}.issubset(id)
+            if not {'subject', 'number', 'lab'}.issubset(id):
+                raise AssertionError('a session record needs subject, number and lab')
             root = Path(cache_dir or self.cache_dir)
             id = root.joinpath(
                 id['lab'],
@@ -216,7 +217,8 @@ class ConversionMixin(EngineHost):
         rows = self._engine.session_rows(id_key(eid))
         if rows.height == 0:
             return None
-        assert rows.height == 1, 'Duplicate eids in sessions table'
+        if rows.height != 1:
+            raise AssertionError('Duplicate eids in sessions table')
         record = rows.row(0, named=True)
         path = session_record2path(record, self.cache_dir)
         if not path.is_dir():
@@ -257,7 +259,8 @@ class ConversionMixin(EngineHost):
         )
         if rows.height == 0:
             return None
-        assert rows.height == 1
+        if rows.height != 1:
+            raise AssertionError(f'{rows.height} sessions match {session_path}')
         return id_out(rows.item(0, 'id'))
 
     @_listable
@@ -310,7 +313,8 @@ class ConversionMixin(EngineHost):
             & (pl.col('rel_path') == rel_path)
             & (pl.col('qc').to_physical() <= _QC_FAIL_CODE)
         )
-        assert rows.height < 2, 'Multiple records found'
+        if rows.height >= 2:
+            raise AssertionError('Multiple records found')
         return self._records_out(rows, ['eid', 'id'])
 
     def _records_out(self, rows: pl.DataFrame, index: list[str]):
@@ -377,10 +381,12 @@ class ConversionMixin(EngineHost):
         if _is_pandas(dataset, 'DataFrame'):
             return [self.record2path(r) for _, r in dataset.iterrows()]
         if _is_pandas(dataset, 'Series'):
-            assert isinstance(dataset.name, tuple) and len(dataset.name) == 2
+            if not (isinstance(dataset.name, tuple) and len(dataset.name) == 2):
+                raise AssertionError('a dataset record is indexed by (eid, id)')
             eid, uuid = dataset.name
         elif isinstance(dataset, Mapping):
-            assert 'eid' in dataset and 'id' in dataset, 'record must have eid and id'
+            if not ('eid' in dataset and 'id' in dataset):
+                raise AssertionError('record must have eid and id')
             eid, uuid = dataset['eid'], dataset['id']
         else:
             raise TypeError(
@@ -441,7 +447,8 @@ class ConversionMixin(EngineHost):
         session = self.search(
             subject=ref['subject'], date_range=str(ref['date']), number=ref['sequence']
         )
-        assert len(session) == 1, 'session not found'
+        if len(session) != 1:
+            raise AssertionError('session not found')
         return session[0]
 
     @_listable

@@ -24,10 +24,12 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 import polars as pl
 
 from alf_fast._patterns import Unsupported, _c, _parser, to_rust, translate_glob
+from alf_fast._tables import QC_ENUM
 from alf_fast.exceptions import (
     ALFInvalid,
     ALFMultipleCollectionsFound,
@@ -35,19 +37,16 @@ from alf_fast.exceptions import (
     ALFMultipleRevisionsFound,
     ALFWarning,
 )
-from alf_fast.spec import _DEFAULT, COLLECTION_SPEC, FILE_SPEC, QC
+from alf_fast.spec import _DEFAULT, COLLECTION_SPEC, FILE_SPEC, QC, QC_LEVELS
 
 __all__ = [
-    'QC_ORDER',
     'filter_datasets',
     'filter_revision_last_before',
     'index_last_before',
     'parse_rel_paths',
 ]
 
-QC_ORDER = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
 """tuple of str: QC categories in ascending order, as in the ``qc`` column."""
-QC_ENUM = pl.Enum(list(QC_ORDER))
 
 _DEFAULTS = dict(_DEFAULT)
 # The same languages without look-around (which Rust lacks). The namespace look-behind only
@@ -87,7 +86,7 @@ _REV_FOLDER = re.compile('#.*#/')
 # --- pattern construction ------------------------------------------------------------------
 
 
-def _ensure_list(value) -> Iterable:
+def ensure_list(value: Any) -> Any:
     """ONE's ``ensure_list``: str, dict and non-iterables become one-item lists."""
     return [value] if isinstance(value, (str, dict)) or not isinstance(value, Iterable) else value
 
@@ -152,7 +151,7 @@ class _Patterns:
 
 def _translate_value(key: str, value, wildcards: bool, atomic: bool) -> str:
     if wildcards:
-        items = [_glob_part(_as_str(x, key), atomic) for x in _ensure_list(value)]
+        items = [_glob_part(_as_str(x, key), atomic) for x in ensure_list(value)]
         return '|'.join(items)
     if isinstance(value, str):
         return value
@@ -184,7 +183,7 @@ def build_patterns(filename, collection, revision, revision_last_before, wildcar
         args.update(filename)
         names = None
     else:
-        items = list(_ensure_list(filename))
+        items = list(ensure_list(filename))
         if wildcards:
             names = [_glob_name(_as_str(x, 'filename'), True) for x in items]
             names_rust = [_glob_name(x, False) for x in items]
@@ -339,10 +338,10 @@ def _plain_rust(patterns: _Patterns) -> str | None:
 
 
 def qc_rank(df: pl.DataFrame) -> pl.Expr:
-    """The ``qc`` column as its position in `QC_ORDER` (null for unknown values)."""
+    """The ``qc`` column as its position in `QC_LEVELS` (null for unknown values)."""
     if df.schema.get('qc') == QC_ENUM:
         return pl.col('qc').to_physical().cast(pl.Int8)
-    codes = {name: i for i, name in enumerate(QC_ORDER)}
+    codes = {name: i for i, name in enumerate(QC_LEVELS)}
     return pl.col('qc').cast(pl.String).replace_strict(codes, default=None, return_dtype=pl.Int8)
 
 
@@ -667,7 +666,7 @@ def filter_datasets(
     >>> filter_datasets(df, {'object': 'trials'}, revision='2023-02-15')  # doctest: +SKIP
     """
     patterns = build_patterns(filename, collection, revision, revision_last_before, wildcards)
-    level = QC_ORDER.index(QC.validate(qc).name)
+    level = QC_LEVELS.index(QC.validate(qc).name)
     if _small(all_datasets, patterns):
         match = _match_small(all_datasets, patterns, level, ignore_qc_not_set)
         if match.height == 0 or not (revision_last_before or assert_unique):
@@ -751,7 +750,7 @@ def _small(df: pl.DataFrame, patterns: _Patterns) -> bool:
 
 def _match_small(df: pl.DataFrame, patterns: _Patterns, level: int, ignore_not_set: bool):
     """The rows matching the path pattern and QC level (``re.match`` as in match_paths)."""
-    codes = {name: i for i, name in enumerate(QC_ORDER)}
+    codes = {name: i for i, name in enumerate(QC_LEVELS)}
     lowest = 1 if ignore_not_set else 0
     compiled = re.compile(patterns.python)
     mask = []

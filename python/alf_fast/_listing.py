@@ -45,7 +45,7 @@ from alf_fast._convert import ConversionMixin
 from alf_fast._engine import id_key, id_out
 from alf_fast._filters import filter_datasets, one_warning, parse_rel_paths, rel_path_columns
 from alf_fast._rel_paths import check_rel_path
-from alf_fast._tables import Bunch
+from alf_fast._tables import Bunch, is_frame
 from alf_fast.exceptions import (
     ALFError,
     ALFMultipleCollectionsFound,
@@ -594,15 +594,15 @@ class ListingMixin(ConversionMixin):
         """
         if isinstance(datasets, str):
             raise TypeError('`datasets` must be a non-string iterable')
-        is_frame = _is_frame(datasets)
-        is_rel_paths = is_frame or any('/' in x for x in datasets)
+        given_frame = is_frame(datasets)
+        is_rel_paths = given_frame or any('/' in x for x in datasets)
         if is_rel_paths:
             if (collections, revisions) != (None, None) or _revision_last_before():
                 raise ValueError(
                     'collection and revision kwargs must be None when dataset is a relative '
                     'path (ONE_REVISION_LAST_BEFORE env var must also be unset)'
                 )
-            if is_frame:
+            if given_frame:
                 datasets = self._frame_rel_paths(datasets, eid)
             datasets = [self._rel_path_dict(x) for x in datasets]
             if datasets:
@@ -696,11 +696,13 @@ class ListingMixin(ConversionMixin):
         """The ``rel_path`` column of a polars or pandas frame of this session's datasets."""
         if isinstance(frame, pl.DataFrame):
             if 'eid' in frame.columns:
-                assert set(frame.get_column('eid').to_list()) == {id_key(eid)}
+                if set(frame.get_column('eid').to_list()) != {id_key(eid)}:
+                    raise AssertionError(f'datasets of other sessions than {eid}')
             return frame.get_column('rel_path').to_list()
         if 'eid' in frame.index.names:
             eids = {id_key(e) for e in frame.index.get_level_values('eid')}
-            assert eids == {id_key(eid)}
+            if eids != {id_key(eid)}:
+                raise AssertionError(f'datasets of other sessions than {eid}')
         return frame['rel_path'].tolist()
 
     @staticmethod
@@ -893,10 +895,3 @@ class ListingMixin(ConversionMixin):
                 for name in dict.fromkeys(o for _, o in kept)
             }
         )
-
-
-def _is_frame(value) -> bool:
-    if isinstance(value, pl.DataFrame):
-        return True
-    cls = type(value)
-    return cls.__name__ == 'DataFrame' and cls.__module__.startswith('pandas')

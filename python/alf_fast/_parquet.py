@@ -18,7 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-QC_CATEGORIES = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
+from alf_fast.spec import QC_LEVELS
+
 QC_TYPE = pa.dictionary(pa.int8(), pa.string(), ordered=True)
 
 # (name, arrow type, pandas_type, numpy_type); index columns are written as large_string, as
@@ -39,6 +40,14 @@ _DATASET_COLUMNS = (
     ('qc', QC_TYPE, 'categorical', 'int8'),
 )
 _INDEX = {'sessions': ('id',), 'datasets': ('eid', 'id')}
+#: The pandas release whose ``to_parquet`` metadata the layout below copies, written as the
+#: metadata's ``pandas_version`` because pandas writes its own version there. It cannot be
+#: derived: pandas is not a runtime dependency, and the layout is ours, not the installed
+#: pandas'. Readers do not act on it (pyarrow's ``pandas_compat`` and pandas rebuild the frame
+#: from ``index_columns`` and ``columns`` alone), so it records which layout was copied; bump
+#: it only after checking the layout against that release (test_index compares it with ONE's
+#: tables written by the installed pandas).
+PANDAS_LAYOUT_VERSION = '3.1.1'
 _COLUMNS = {'sessions': _SESSION_COLUMNS, 'datasets': _DATASET_COLUMNS}
 
 
@@ -51,7 +60,7 @@ def one_metadata(origin: str | os.PathLike) -> dict:
 def _column_meta(name, pandas_type, numpy_type):
     meta = None
     if pandas_type == 'categorical':
-        meta = {'num_categories': len(QC_CATEGORIES), 'ordered': True}
+        meta = {'num_categories': len(QC_LEVELS), 'ordered': True}
     return {
         'name': name,
         'field_name': name,
@@ -101,7 +110,7 @@ def _pandas_metadata(name: str, columns, n_rows: int, indexed: bool) -> dict:
         'columns': columns,
         'attributes': {},
         'creator': {'library': 'pyarrow', 'version': pa.__version__},
-        'pandas_version': '3.1.1',
+        'pandas_version': PANDAS_LAYOUT_VERSION,
     }
 
 

@@ -27,6 +27,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from alf_fast._table_checks import check_casts, check_unique_ids
+from alf_fast.spec import QC_LEVELS
 
 __all__ = [
     'DATASETS_SCHEMA',
@@ -46,9 +47,9 @@ __all__ = [
 
 _logger = logging.getLogger('one.alf.cache')
 
-QC_NAMES = ('NOT_SET', 'PASS', 'WARNING', 'FAIL', 'CRITICAL')
+
 #: The ``qc`` column type: ordered like ``one.alf.spec.QC`` so that ``<=`` compares outcomes.
-QC_ENUM = pl.Enum(list(QC_NAMES))
+QC_ENUM = pl.Enum(list(QC_LEVELS))
 
 SESSIONS_SCHEMA: dict[str, Any] = {
     'id': pl.String,
@@ -103,6 +104,14 @@ class Bunch(_BunchBase):  # type: ignore[misc, valid-type]
 
             return copy.deepcopy(self)
         return Bunch(self)
+
+
+def is_frame(value: Any) -> bool:
+    """True for polars and pandas DataFrames (pandas is not imported to find out)."""
+    if isinstance(value, pl.DataFrame):
+        return True
+    cls = type(value)
+    return cls.__name__ == 'DataFrame' and cls.__module__.startswith('pandas')
 
 
 def empty_sessions() -> pl.DataFrame:

@@ -25,10 +25,10 @@ import numpy as np
 import polars as pl
 
 from alf_fast._engine import Engine, id_out
+from alf_fast._filters import ensure_list
 from alf_fast._listing import ListingMixin
 from alf_fast._patterns import Unsupported, to_rust
 from alf_fast._tables import (
-    QC_NAMES,
     Bunch,
     default_cache,
     load_tables,
@@ -37,7 +37,7 @@ from alf_fast._tables import (
     save_tables,
 )
 from alf_fast.exceptions import ALFMultipleObjectsFound, ALFObjectNotFound
-from alf_fast.spec import QC
+from alf_fast.spec import QC, QC_LEVELS
 
 __all__ = ['ONE', 'InvalidPattern', 'One']
 
@@ -60,13 +60,6 @@ class InvalidPattern(re.error, ValueError):
 
     Both a ``ValueError`` and an ``re.error`` (what ONE raises), so either ``except`` works.
     """
-
-
-def _ensure_list(value: Any) -> Any:
-    """Wrap a single value in a list; strings and dicts count as single values."""
-    if isinstance(value, (str, dict)) or not isinstance(value, Iterable):
-        return [value]
-    return value
 
 
 def _autocomplete(term: str, search_terms: tuple[str, ...]) -> str:
@@ -167,7 +160,7 @@ def _regex_mask(values: pl.Series, pattern: str, full: bool = False, term: str =
 
 def _string_mask(values: pl.Series, value: Any, wildcards: bool, term: str) -> pl.Series:
     """ONE's string-term test: regex *search* with wildcards on, literal substring off."""
-    items = list(_ensure_list(value))
+    items = list(ensure_list(value))
     # The join reproduces ONE's errors for non-string values (TypeError) and, with wildcards
     # on, its alternation of the items as one pattern.
     joined = '|'.join(items)
@@ -561,11 +554,11 @@ class One(ListingMixin):
                     cond = cond & (date <= hi)
                 sessions = sessions.filter(cond)
             elif key == 'number':
-                numbers = [int(x) for x in _ensure_list(value)]
+                numbers = [int(x) for x in ensure_list(value)]
                 sessions = sessions.filter(pl.col('number').cast(pl.Int64).is_in(numbers))
             elif key == 'datasets' or (key == 'dataset_qc_lte' and 'datasets' not in queries):
                 qc = QC.validate(queries.get('dataset_qc_lte', 'FAIL')).name
-                patterns = list(_ensure_list(value)) if key == 'datasets' else None
+                patterns = list(ensure_list(value)) if key == 'datasets' else None
                 sessions = self._filter_by_datasets(sessions, patterns, qc)
 
         if sessions.height == 0:
@@ -590,7 +583,7 @@ class One(ListingMixin):
             # ONE's all() over no pattern is true for any session with a dataset row.
             keep = datasets.get_column('eid').unique()
             return sessions.filter(pl.col('id').is_in(keep.implode()))
-        cond = pl.col('exists') & (pl.col('qc').to_physical() <= QC_NAMES.index(qc))
+        cond = pl.col('exists') & (pl.col('qc').to_physical() <= QC_LEVELS.index(qc))
         if sessions.height < self._engine.cache['sessions'].height:
             cond = cond & pl.col('eid').is_in(sessions.get_column('id').implode())
         hits = []

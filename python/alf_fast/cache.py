@@ -73,7 +73,9 @@ class IndexReport:
     datasets: int
     bytes: int
     seconds: float
+    #: ``(path, kind, message)`` of paths that could not be indexed (warned about).
     issues: list[tuple[str, str, str]] = field(default_factory=list)
+    #: ``(path, 'not_alf', message)`` of files skipped for a name that is not ALF (logged).
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
     #: What an update changed (None unless ``update=True``).
     update: _update.UpdateSummary | None = None

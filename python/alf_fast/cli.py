@@ -62,7 +62,7 @@ def _setup(args: argparse.Namespace) -> int:
                 progress.close()
             if client is not None:
                 client.close()
-    serious = [(path, message) for path, kind, message in report.issues if kind != 'not_alf']
+    serious = [(path, message) for path, _kind, message in report.issues]
     if not args.quiet:
         for path, message in serious:
             _warn(f'{path}: {message}')

@@ -128,6 +128,11 @@ class QC(IntEnum):
             raise ValueError(f'{v} is not a valid QC') from None
 
 
+#: QC names in the order of their Alyx values: the categories of the tables' ``qc`` column. Its
+#: integer codes are positions here, so comparing codes compares levels (``<= FAIL``).
+QC_LEVELS: tuple[str, ...] = tuple(member.name for member in sorted(QC))
+
+
 def path_pattern() -> str:
     """Return `FULL_SPEC` as a human-readable template with the regex syntax removed.
 

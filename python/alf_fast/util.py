@@ -7,10 +7,12 @@ them. ``alf_fast.one.util`` has the same functions over ONE's pandas frames.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from alf_fast._filters import filter_datasets, filter_revision_last_before, index_last_before
+from alf_fast._filters import (
+    ensure_list,
+    filter_datasets,
+    filter_revision_last_before,
+    index_last_before,
+)
 from alf_fast.api import _autocomplete as autocomplete
 
 __all__ = [
@@ -20,10 +22,3 @@ __all__ = [
     'filter_revision_last_before',
     'index_last_before',
 ]
-
-
-def ensure_list(value: Any) -> list | Any:
-    """Wrap a single value in a list; strings and dicts count as single values (as in ONE)."""
-    if isinstance(value, (str, dict)) or not isinstance(value, Iterable):
-        return [value]
-    return value

@@ -15,9 +15,10 @@ import pandas as pd
 import polars as pl
 
 from alf_fast._engine import id_key, id_out
-from alf_fast._tables import QC_ENUM, QC_NAMES, Bunch
+from alf_fast._tables import QC_ENUM, Bunch
 from alf_fast._tables import _lowercase_uuids as lowercase_uuids
 from alf_fast._tables import _normalise_types as normalise_types
+from alf_fast.spec import QC_LEVELS
 
 __all__ = [
     'QC_TYPE',
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 #: ONE's ``qc`` column dtype: the QC names as an ordered categorical.
-QC_TYPE = pd.CategoricalDtype(categories=list(QC_NAMES), ordered=True)
+QC_TYPE = pd.CategoricalDtype(categories=list(QC_LEVELS), ordered=True)
 
 _INDEX = {'sessions': ['id'], 'datasets': ['eid', 'id']}
 #: Rows up to which a column is converted through Python objects rather than a polars query.
@@ -188,7 +189,7 @@ def from_pandas(frame: pd.DataFrame | pd.Series, name: str, sort: bool = True) -
         flat['qc'] = (
             flat['qc']
             .astype(object)
-            .map(lambda v: v if v is None or isinstance(v, str) else QC_NAMES[int(v)])
+            .map(lambda v: v if v is None or isinstance(v, str) else QC_LEVELS[int(v)])
         )
     if 'date' in flat.columns and flat['date'].dtype == object:
         flat['date'] = pd.to_datetime(flat['date']).dt.date
