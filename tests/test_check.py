@@ -8,15 +8,10 @@ import sys
 
 import pytest
 
+from _trees import BAD_NAMES, BROKEN_CASES, build_broken_tree, build_edge_tree
 from alf_fast import check
 from alf_fast._check import RULES
-from alf_fast._corpus import (
-    BAD_NAMES,
-    BROKEN_CASES,
-    build_broken_tree,
-    build_edge_tree,
-    build_ibl_tree,
-)
+from alf_fast._corpus import build_ibl_tree
 from alf_fast.cache import make_parquet_db
 from conftest import one_make_parquet_db
 
