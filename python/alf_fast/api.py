@@ -314,8 +314,8 @@ class One(ListingMixin):
 
     @property
     def offline(self) -> bool:
-        """bool: True; there is never a web client."""
-        return self.mode == 'local' or not getattr(self, '_web_client', False)
+        """bool: Always True: alf_fast is ONE's local mode, there is no web client to be online."""
+        return True
 
     def search_terms(self, query_type: str | None = None) -> tuple[str, ...]:
         """Return the keyword arguments that :meth:`search` accepts."""
