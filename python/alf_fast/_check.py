@@ -657,8 +657,7 @@ def _table_findings(ctx: _Context, tables: Path, hash: bool, threads: int | None
         match = walk_full.get(f'{lab}/{k}') if lab else None
         table_to_walk[str(tid)] = match or walk_short.get(k) or (None if lab else walk_any.get(k))
 
-    walk = pl.from_arrow(ctx.datasets.select(['eid', 'rel_path', 'file_size']))
-    assert isinstance(walk, pl.DataFrame)
+    walk = pl.DataFrame(ctx.datasets.select(['eid', 'rel_path', 'file_size']))
     tab = t_ds
     mapping = pl.DataFrame(
         {'eid': list(table_to_walk), 'weid': list(table_to_walk.values())},

@@ -165,7 +165,7 @@ class ConversionMixin(EngineHost):
             return self.ref2eid(id)
         if isinstance(id, dict):
             if not {'subject', 'number', 'lab'}.issubset(id):
-                raise AssertionError('a session record needs subject, number and lab')
+                raise AssertionError
             root = Path(cache_dir or self.cache_dir)
             id = root.joinpath(
                 id['lab'],
@@ -260,7 +260,7 @@ class ConversionMixin(EngineHost):
         if rows.height == 0:
             return None
         if rows.height != 1:
-            raise AssertionError(f'{rows.height} sessions match {session_path}')
+            raise AssertionError
         return id_out(rows.item(0, 'id'))
 
     @_listable
@@ -382,7 +382,7 @@ class ConversionMixin(EngineHost):
             return [self.record2path(r) for _, r in dataset.iterrows()]
         if _is_pandas(dataset, 'Series'):
             if not (isinstance(dataset.name, tuple) and len(dataset.name) == 2):
-                raise AssertionError('a dataset record is indexed by (eid, id)')
+                raise AssertionError
             eid, uuid = dataset.name
         elif isinstance(dataset, Mapping):
             if not ('eid' in dataset and 'id' in dataset):

@@ -697,12 +697,12 @@ class ListingMixin(ConversionMixin):
         if isinstance(frame, pl.DataFrame):
             if 'eid' in frame.columns:
                 if set(frame.get_column('eid').to_list()) != {id_key(eid)}:
-                    raise AssertionError(f'datasets of other sessions than {eid}')
+                    raise AssertionError
             return frame.get_column('rel_path').to_list()
         if 'eid' in frame.index.names:
             eids = {id_key(e) for e in frame.index.get_level_values('eid')}
             if eids != {id_key(eid)}:
-                raise AssertionError(f'datasets of other sessions than {eid}')
+                raise AssertionError
         return frame['rel_path'].tolist()
 
     @staticmethod

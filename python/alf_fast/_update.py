@@ -243,7 +243,8 @@ def _mask(rows: pa.Array | pa.ChunkedArray, n: int) -> pa.Array:
     if not len(rows):
         return _bools(mask)
     rows = rows.cast(pa.int64())
-    assert rows.null_count == 0
+    if rows.null_count:
+        raise RuntimeError('alf_fast bug: a null row position in an update match')
     # Read the data buffer directly: `to_numpy` may take a path that imports pandas.
     index = np.frombuffer(rows.buffers()[1], dtype=np.int64)[rows.offset : rows.offset + len(rows)]
     mask[index] = True
@@ -290,7 +291,8 @@ def apply(
     kept changing: no hash, as a full build records it); return the table and a summary.
     """
     old = previous.datasets
-    assert old is not None
+    if old is None:
+        raise RuntimeError('alf_fast bug: an update without previous datasets')
     match = _match(datasets, old, previous.keys)
 
     def previous_column(name: str, type_: pa.DataType):
@@ -461,7 +463,8 @@ class Plan:
             report = None if progress is None else (lambda *counts: progress(*counts, 0))
             return md5_files(paths, threads=threads or 0, progress=report)
 
-        assert self.previous is not None
+        if self.previous is None:
+            raise RuntimeError('alf_fast bug: an update without a previous build')
         table, self.summary = apply(
             self.previous, sessions, reader.read_all(), self.hash_files, hasher
         )

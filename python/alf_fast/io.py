@@ -592,7 +592,7 @@ def _load_object(alfpath, object, short_keys, mmap, read, bunch, **kwargs):
         files_alf = [ALFPath(x) for x in alfpath]
         parts = [x.dataset_name_parts for x in files_alf]
         if len({p[1] for p in parts}) != 1:
-            raise AssertionError('files of more than one object given')
+            raise AssertionError
         object = parts[0][1]
     keys = _attribute_keys(parts, short_keys)
     if len(set(keys)) != len(keys):
