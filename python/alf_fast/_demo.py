@@ -75,7 +75,7 @@ def _run(root: Path) -> None:
         print(f'  {info["lab"]}/{info["subject"]}/{info["date"]}/{info["number"]:03d}')
         for rel_path in one.list_datasets(eid, collection='alf'):
             print(f'    {rel_path}')
-    with _step("load_object(eid, 'trials') (memory-mapped .npy)"):
+    with _step("load_object(eid, 'trials') (writable arrays; .npy over 4 MiB mapped)"):
         trials = one.load_object(eid, 'trials', collection='alf')
         n = len(trials['choice'])
         correct = float((trials['feedbackType'] == 1).mean())
