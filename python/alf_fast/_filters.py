@@ -337,12 +337,17 @@ def _plain_rust(patterns: _Patterns) -> str | None:
     return None if rust.inner_dollar or rust.boundary else rust.text
 
 
+#: Each QC name's position in `QC_LEVELS`: the code a ``qc`` enum column stores for it.
+_QC_CODE = {name: i for i, name in enumerate(QC_LEVELS)}
+
+
 def qc_rank(df: pl.DataFrame) -> pl.Expr:
     """The ``qc`` column as its position in `QC_LEVELS` (null for unknown values)."""
     if df.schema.get('qc') == QC_ENUM:
         return pl.col('qc').to_physical().cast(pl.Int8)
-    codes = {name: i for i, name in enumerate(QC_LEVELS)}
-    return pl.col('qc').cast(pl.String).replace_strict(codes, default=None, return_dtype=pl.Int8)
+    return (
+        pl.col('qc').cast(pl.String).replace_strict(_QC_CODE, default=None, return_dtype=pl.Int8)
+    )
 
 
 @lru_cache(maxsize=1)
@@ -750,7 +755,6 @@ def _small(df: pl.DataFrame, patterns: _Patterns) -> bool:
 
 def _match_small(df: pl.DataFrame, patterns: _Patterns, level: int, ignore_not_set: bool):
     """The rows matching the path pattern and QC level (``re.match`` as in match_paths)."""
-    codes = {name: i for i, name in enumerate(QC_LEVELS)}
     lowest = 1 if ignore_not_set else 0
     compiled = re.compile(patterns.python)
     mask = []
@@ -759,7 +763,7 @@ def _match_small(df: pl.DataFrame, patterns: _Patterns, level: int, ignore_not_s
         df.get_column('qc').cast(pl.String).to_list(),
         strict=True,
     ):
-        rank = codes.get(qc)
+        rank = _QC_CODE.get(qc)
         mask.append(
             rank is not None
             and lowest <= rank <= level
